@@ -1,0 +1,81 @@
+# esante.roc — every entry point. Run as root on Debian/Ubuntu from a fresh clone:
+#   make demo   the whole procedure on the built-in lab fleet
+#   make test   every test (lint, sanity, unit, molecule), ending with "N passed, N failed"
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOP        := $(abspath .)
+VENV       := $(TOP)/.venv
+VENV_OLD   := $(TOP)/.venv-oldest
+PY         := $(VENV)/bin/python
+BIN        := $(VENV)/bin
+BUILD      := $(TOP)/.build
+COLL_PATH  := $(BUILD)/collections
+COLL_DIR   := $(COLL_PATH)/ansible_collections/esante/roc
+LAB        := $(TOP)/.lab
+VERSION    := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL    := $(BUILD)/esante-roc-$(VERSION).tar.gz
+APT_PKGS   := podman runc debootstrap uidmap slirp4netns fuse-overlayfs openssl default-jre-headless rsync git
+FLEET_N    ?= 2
+
+export CONTAINERS_CONF := $(TOP)/tests/lab/containers.conf
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_PATH)
+export ANSIBLE_CONFIG := $(TOP)/ansible.cfg
+export ROC_LAB_DIR := $(LAB)
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help deps venv venv-oldest lab images collection demo demo-down test lint sanity unit molecule bench clean
+
+help:
+	@sed -n '2,4p' Makefile
+
+## System packages (only those missing; apt-get update once).
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "apt-get install:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
+## Controller tooling, pinned in requirements.txt, in .venv (git-ignored).
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv-oldest: $(VENV_OLD)/.stamp
+$(VENV_OLD)/.stamp: requirements-oldest.txt
+	@test -x $(VENV_OLD)/bin/python || python3 -m venv $(VENV_OLD)
+	$(VENV_OLD)/bin/python -m pip install -q --disable-pip-version-check -r requirements-oldest.txt
+	@touch $@
+
+## LAB ONLY PKI (idempotent).
+lab: venv
+	@$(PY) tests/lab/labpki.py init --out $(LAB)/pki
+
+images: deps
+	@bash tests/lab/fleet.sh build all
+
+## Build the collection tarball and install it where ansible finds it (esante.roc.* from the tarball).
+collection: venv
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/esante-roc-*.tar.gz
+	@$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD) . >/dev/null
+	@$(BIN)/ansible-galaxy collection install --force -p $(COLL_PATH) $(TARBALL) >/dev/null
+	@echo "collection esante.roc $(VERSION) built ($(TARBALL)) and installed in $(COLL_PATH)"
+
+demo: deps venv lab images collection
+	@bash tests/lab/fleet.sh up $(FLEET_N)
+	@$(BIN)/ansible-playbook -i $(LAB)/fleet/inventory.ini -e @tests/lab/demo-vars.yml esante.roc.site
+
+demo-down:
+	@bash tests/lab/fleet.sh down
+
+## Every test; the last line is "N passed, N failed".
+test: deps venv venv-oldest lab images collection
+	@bash tests/run_all.sh
+
+lint sanity unit molecule: deps venv venv-oldest lab images collection
+	@bash tests/run_all.sh $@
+
+clean:
+	rm -rf $(BUILD) $(LAB) tests/output

@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""esante.roc.csr: keep or make the private key of a service, and its CSR."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.esante.roc.plugins.module_utils import common
+from ansible_collections.esante.roc.plugins.module_utils.loader import (
+    NameOID, RocError, hashes, key_matches, key_size, load_private_key, private_key_pem, public_key_sha256,
+    read_file, rsa, same_private_key, serialization, x509)
+from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
+
+ARGUMENT_SPEC = dict(
+    privatekey_path=dict(type="path", required=True),
+    csr_path=dict(type="path", required=True),
+    service=dict(type="str", required=True),
+    organization=dict(type="str", required=True),
+    structure_id=dict(type="str", required=True),
+    state_province=dict(type="str"),
+    country=dict(type="str", default="FR"),
+    key_size=dict(type="int", default=2048, choices=[2048, 3072, 4096]),
+    privatekey_passphrase=dict(type="str", no_log=True),
+    regenerate=dict(type="str", default="never", choices=["never", "always"]),
+    csr_mode=dict(type="raw", default="0644"),
+    **common.FILE_OPTIONS
+)
+
+
+def subject_name(params):
+    """The X.509 subject of an ORG certificate request, in the IGC-Santé order."""
+    for option in ("service", "organization", "structure_id"):
+        if not (params.get(option) or "").strip():
+            raise RocError("%s: must not be empty" % option)
+    country = params.get("country") or "FR"
+    if len(country) != 2 or not country.isalpha():
+        raise RocError("country: '%s' is not a two-letter ISO 3166 code" % country)
+    structure_id = params["structure_id"].strip()
+    if not structure_id.isdigit():
+        raise RocError("structure_id: '%s' must be the identifier type digit followed by the identifier "
+                       "(digits only, e.g. 1 + FINESS)" % structure_id)
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, country.upper())]
+    if params.get("state_province"):
+        attrs.append(x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, params["state_province"]))
+    attrs += [
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, params["organization"]),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, structure_id),
+        x509.NameAttribute(NameOID.COMMON_NAME, params["service"]),
+    ]
+    return x509.Name(attrs)
+
+
+def existing_key(params):
+    """The key on disk, or None when absent. A key that cannot be read is an error, never replaced."""
+    path = params["privatekey_path"]
+    if not os.path.exists(path):
+        return None
+    return load_private_key(read_file(path, "privatekey_path"), params.get("privatekey_passphrase"),
+                            "privatekey_path %s" % path)
+
+
+def existing_csr(path):
+    if not os.path.exists(path):
+        return None
+    data = read_file(path, "csr_path")
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_csr(data)
+        return x509.load_der_x509_csr(data)
+    except Exception:
+        return None  # an unreadable CSR is simply rewritten: it holds no secret
+
+
+def csr_is_current(csr, subject, key):
+    return (csr is not None and csr.subject == subject and key_matches(key, csr)
+            and csr.is_signature_valid)
+
+
+def build_csr(subject, key):
+    builder = x509.CertificateSigningRequestBuilder().subject_name(subject)
+    return builder.sign(key, hashes.SHA256())
+
+
+def run(module):
+    params = module.params
+    subject = subject_name(params)
+    writer = FileWriter(module)
+    key_path, csr_path = params["privatekey_path"], params["csr_path"]
+    key = None if params["regenerate"] == "always" else existing_key(params)
+    key_created = key is None
+    warnings = []
+    if key is not None and key_size(key) and key_size(key) != params["key_size"]:
+        warnings.append("the existing key of %s has %s bits, not the %s asked: it is kept (regenerate=never)"
+                        % (key_path, key_size(key), params["key_size"]))
+    if key_created and module.check_mode:
+        # predict without spending a key generation: both files would be written
+        common.ensure_parent(writer, key_path, True, params["owner"], params["group"])
+        writer.changed = True
+        writer.diff.append({"before_header": key_path, "after_header": key_path,
+                            "before": "", "after": "<new %d-bit RSA key>\n" % params["key_size"]})
+        writer.diff.append({"before_header": csr_path, "after_header": csr_path,
+                            "before": "", "after": "<new CSR for %s>\n" % subject.rfc4514_string()})
+        result = common.writer_result(writer)
+        result.update(csr=None, subject=subject.rfc4514_string(), public_key_sha256=None,
+                      privatekey_created=True, csr_created=True, warnings=warnings)
+        return result
+    if key_created:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=params["key_size"])
+
+    passphrase = params.get("privatekey_passphrase")
+    common.ensure_parent(writer, key_path, True, params["owner"], params["group"])
+    writer.plan(key_path, private_key_pem(key, passphrase), mode=params["mode"], owner=params["owner"],
+                group=params["group"], backup=params["backup"], sensitive=True, default_mode=0o600,
+                same=lambda old: _same_key(old, key, passphrase), label="privatekey_path")
+    csr = existing_csr(csr_path)
+    csr_created = not csr_is_current(csr, subject, key)
+    if csr_created:
+        csr = build_csr(subject, key)
+    csr_pem = csr.public_bytes(serialization.Encoding.PEM)
+    common.ensure_parent(writer, csr_path, False)
+    # an unchanged CSR keeps its bytes (the same request re-signed would differ only by its signature)
+    writer.plan(csr_path, csr_pem, mode=params["csr_mode"], owner=params["owner"], group=params["group"],
+                backup=False, same=(lambda old: True) if not csr_created else None, label="csr_path")
+    writer.commit()
+    result = common.writer_result(writer)
+    result.update(
+        csr=csr_pem.decode("ascii"),
+        subject=subject.rfc4514_string(),
+        public_key_sha256=public_key_sha256(key),
+        privatekey_created=key_created,
+        csr_created=csr_created,
+        privatekey_path=key_path,
+        csr_path=csr_path,
+        warnings=warnings,
+    )
+    return result
+
+
+def _same_key(old_bytes, key, passphrase):
+    try:
+        return same_private_key(load_private_key(old_bytes, passphrase), key) and (
+            bool(passphrase) == (b"ENCRYPTED" in old_bytes))
+    except RocError:
+        return False

@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""esante.roc.pkcs12_unpack and esante.roc.certificate: check an ORG certificate with its key and
+chain, then install key / certificate / chain / fullchain together.
+
+Every check runs before anything is written; the files of one call are committed together.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.esante.roc.plugins.module_utils import common, igc
+from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
+from ansible_collections.esante.roc.plugins.module_utils.loader import (
+    RocError, build_chain, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
+    is_signed_by, key_matches, load_certificates, load_pkcs12, load_private_key, private_key_pem, read_file,
+    same_private_key)
+from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
+
+CHECK_OPTIONS = dict(
+    service=dict(type="str"),
+    usage=dict(type="str", choices=list(igc.USAGES)),
+    allow_expired=dict(type="bool", default=False),
+    ca_path=dict(type="path"),
+)
+
+PKCS12_ARGUMENT_SPEC = dict(
+    src=dict(type="path"),
+    content=dict(type="str", no_log=True),
+    remote_src=dict(type="bool", default=False),
+    passphrase=dict(type="str", required=True, no_log=True),
+    dest=dict(type="path", required=True),
+    privatekey_path=dict(type="path"),
+    certificate_path=dict(type="path"),
+    chain_path=dict(type="path"),
+    fullchain_path=dict(type="path"),
+    key_passphrase=dict(type="str", no_log=True),
+    cert_mode=dict(type="raw", default="0644"),
+    **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
+)
+
+CERTIFICATE_ARGUMENT_SPEC = dict(
+    src=dict(type="path"),
+    content=dict(type="str"),
+    path=dict(type="path", required=True),
+    privatekey_path=dict(type="path", required=True),
+    privatekey_passphrase=dict(type="str", no_log=True),
+    chain=dict(type="list", elements="str", default=[]),
+    chain_path=dict(type="path"),
+    fullchain_path=dict(type="path"),
+    **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
+)
+
+
+def verify_leaf(cert, key, candidates, params, what):
+    """All the refusals, in the order a person would check them. Returns the chain (issuer first)."""
+    problem = igc.service_problem(cert, params.get("service"))
+    if problem:
+        raise RocError("%s: %s" % (what, problem))
+    if params.get("usage"):
+        problem = igc.usage_problem(cert, params["usage"])
+        if problem:
+            raise RocError("%s: %s" % (what, problem))
+    if is_ca(cert):
+        raise RocError("%s: the certificate is a CA certificate, not a service certificate" % what)
+    if not key_matches(key, cert):
+        raise RocError("%s: the certificate does not match the private key" % what)
+    if params.get("ca_path"):
+        candidates = load_certificates(read_file(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"]) + [
+            c for c in candidates]
+    chain = build_chain(cert, candidates)
+    if candidates or params.get("ca_path"):
+        if not chain or not is_signed_by(cert, chain[0]):
+            issuer = cert.issuer.rfc4514_string()
+            raise RocError("%s: the certificate is not signed by any CA given (its issuer is %s)" % (what, issuer))
+    if not params.get("allow_expired"):
+        problem = date_problem(cert, "the certificate")
+        if problem:
+            raise RocError("%s: %s (set allow_expired to install it anyway)" % (what, problem))
+    return chain
+
+
+def install(module, writer, key, cert, chain, paths, key_bytes=None, key_passphrase=None):
+    """Plan and commit key (optional), certificate, chain and fullchain."""
+    params = module.params
+    owner, group = params["owner"], params["group"]
+    for path in paths.values():
+        if path:
+            common.ensure_parent(writer, path, path == paths.get("privatekey"), owner, group)
+    if key_bytes is not None:
+        writer.plan(paths["privatekey"], key_bytes, mode=params["mode"], owner=owner, group=group,
+                    backup=params["backup"], sensitive=True, default_mode=0o600, label="privatekey_path",
+                    same=lambda old: _same_key(old, key, key_passphrase))
+    cert_mode = params.get("cert_mode") or params.get("mode")
+    files = {"certificate": certificate_pem(cert)}
+    if paths.get("chain"):
+        files["chain"] = certificates_pem(chain)
+    if paths.get("fullchain"):
+        files["fullchain"] = certificates_pem([cert] + [c for c in chain if c.issuer != c.subject])
+    for name, content in files.items():
+        writer.plan(paths[name], content, mode=cert_mode, owner=owner, group=group,
+                    backup=params["backup"] and name == "certificate", label="%s_path" % name)
+    writer.commit()
+    result = common.writer_result(writer)
+    result["files"] = dict((k, v) for k, v in paths.items() if v)
+    result["certificate"] = certificate_facts(cert)
+    result["chain"] = [c.subject.rfc4514_string() for c in chain]
+    return result
+
+
+def _same_key(old, key, passphrase):
+    try:
+        return same_private_key(load_private_key(old, passphrase), key) and (
+            bool(passphrase) == (b"ENCRYPTED" in old))
+    except RocError:
+        return False
+
+
+# --------------------------------------------------------------------------------- pkcs12_unpack
+def bundle_bytes(params):
+    if params.get("remote_src"):
+        if not params.get("src"):
+            raise RocError("src: required with remote_src=true")
+        return read_file(params["src"], "src")
+    if params.get("content") is None:
+        raise RocError("src: give a bundle file on the controller (src) or its base64 content (content)")
+    return content_to_bytes(params["content"], "content")
+
+
+def run_pkcs12_unpack(module):
+    params = module.params
+    what = "PKCS#12 bundle %s" % (params.get("src") or "(content)")
+    key, cert, extra = load_pkcs12(bundle_bytes(params), params["passphrase"], what)
+    chain = verify_leaf(cert, key, extra, params, what)
+    name = params.get("service") or common_name(cert.subject)
+    if not name:
+        raise RocError("%s: the certificate has no CN; give service and explicit paths" % what)
+    dest = params["dest"]
+    paths = {
+        "privatekey": params.get("privatekey_path") or os.path.join(dest, "%s.key" % name),
+        "certificate": params.get("certificate_path") or os.path.join(dest, "%s.crt" % name),
+        "chain": params.get("chain_path") or os.path.join(dest, "%s.chain.pem" % name),
+        "fullchain": params.get("fullchain_path") or os.path.join(dest, "%s.fullchain.pem" % name),
+    }
+    writer = FileWriter(module)
+    key_passphrase = params.get("key_passphrase")
+    return install(module, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
+
+
+# ----------------------------------------------------------------------------------- certificate
+def run_certificate(module):
+    params = module.params
+    if params.get("content") is None:
+        raise RocError("src: give the certificate file on the controller (src) or its content (content)")
+    certs = load_certificates(content_to_bytes(params["content"], "content"), "certificate %s" % (
+        params.get("src") or "(content)"))
+    cert, bundled = certs[0], certs[1:]
+    key_path = params["privatekey_path"]
+    if not os.path.exists(key_path):
+        raise RocError("privatekey_path: %s does not exist on the target (make it with esante.roc.csr)" % key_path)
+    key = load_private_key(read_file(key_path, "privatekey_path"), params.get("privatekey_passphrase"),
+                           "privatekey_path %s" % key_path)
+    candidates = list(bundled)
+    for index, item in enumerate(params.get("chain") or []):
+        candidates += load_certificates(content_to_bytes(item, "chain[%d]" % index), "chain[%d]" % index)
+    chain = verify_leaf(cert, key, candidates, params, "certificate")
+    paths = {"certificate": params["path"], "chain": params.get("chain_path"),
+             "fullchain": params.get("fullchain_path")}
+    return install(module, FileWriter(module), key, cert, chain, paths)

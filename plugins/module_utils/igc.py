@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that knows the IGC-Santé profile used by ROC.
+
+Service names (seed, step 3), the usage of each ORG certificate, the CA names of the production
+and test ranges, and the checks that a certificate fits a usage.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.esante.roc.plugins.module_utils.loader import NameOID, common_name, x509
+
+SERVICE_ANNUAIRE = "Client_ROC_Annuaire_AMC"
+SERVICE_WEBSERVICES = "Client_ROC_WebServices_AMC"
+DEFAULT_SERVICES = {SERVICE_ANNUAIRE: "auth_cli", SERVICE_WEBSERVICES: "sign"}
+USAGES = ("auth_cli", "sign", "conf")
+RANGES = ("ELEMENTAIRE", "STANDARD", "FORT")
+CA_ORGANIZATION = "ASIP-SANTE"
+CA_OU_PRODUCTION = "IGC-SANTE"
+CA_OU_TEST = "IGC-SANTE TEST"
+
+# ORG certificates are issued by the ELEMENTAIRE ORGANISATIONS intermediate.
+ACI_ORG = "AC IGC-SANTE ELEMENTAIRE ORGANISATIONS"
+ACR_EL = "AC RACINE IGC-SANTE ELEMENTAIRE"
+
+
+def _known_ca_names():
+    names = {}
+    for rng in RANGES:
+        names["AC RACINE IGC-SANTE %s" % rng] = (rng, "root")
+        for population in ("PERSONNES", "ORGANISATIONS"):
+            names["AC IGC-SANTE %s %s" % (rng, population)] = (rng, "intermediate")
+    return names
+
+
+KNOWN_CA_NAMES = _known_ca_names()
+
+# Official download addresses of the CAs an ORG certificate chains to (seed, step 4).
+DOWNLOAD_BASE = {"production": "http://igc-sante.esante.gouv.fr/AC/", "test": "http://igc-sante.esante.gouv.fr/AC%20TEST/"}
+CA_FILES = {"production": {"acr": "ACR-EL.cer", "aci": "ACI-EL-ORG.cer"},
+            "test": {"acr": "ACR-EL-TEST.cer", "aci": "ACI-EL-ORG-TEST.cer"}}
+
+
+def _values(name, oid):
+    return [a.value for a in name.get_attributes_for_oid(oid)]
+
+
+def classify_ca_name(name):
+    """Facts about an X.509 name seen as an IGC-Santé CA: known, range, environment, role."""
+    cn = common_name(name) or ""
+    orgs = _values(name, NameOID.ORGANIZATION_NAME)
+    ous = _values(name, NameOID.ORGANIZATIONAL_UNIT_NAME)
+    environment = None
+    if CA_OU_TEST in ous:
+        environment = "test"
+    elif CA_OU_PRODUCTION in ous:
+        environment = "production"
+    base_cn = cn[len("TEST "):] if cn.startswith("TEST ") else cn
+    if cn.startswith("TEST ") and environment == "production":
+        environment = "test"
+    known = CA_ORGANIZATION in orgs and environment is not None and base_cn in KNOWN_CA_NAMES
+    rng, role = KNOWN_CA_NAMES.get(base_cn, (None, None))
+    return {"known": known, "ca": cn, "range": rng if known else None,
+            "environment": environment if known else None, "role": role if known else None}
+
+
+def key_usage_names(cert):
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    names = []
+    for attr, label in (("digital_signature", "digitalSignature"), ("content_commitment", "nonRepudiation"),
+                        ("key_encipherment", "keyEncipherment"), ("data_encipherment", "dataEncipherment"),
+                        ("key_agreement", "keyAgreement"), ("key_cert_sign", "keyCertSign"),
+                        ("crl_sign", "cRLSign")):
+        if getattr(ku, attr):
+            names.append(label)
+    if ku.key_agreement:
+        if ku.encipher_only:
+            names.append("encipherOnly")
+        if ku.decipher_only:
+            names.append("decipherOnly")
+    return names
+
+
+EKU_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "serverAuth", "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning", "2.5.29.37.0": "anyExtendedKeyUsage",
+}
+
+
+def extended_key_usage_names(cert):
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    return [EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku]
+
+
+def usage_problem(cert, usage):
+    """None when the certificate's key usage / extended key usage fit the ORG usage, else why not."""
+    if usage not in USAGES:
+        return "usage must be one of %s, not '%s'" % (", ".join(USAGES), usage)
+    ku = key_usage_names(cert)
+    eku = extended_key_usage_names(cert)
+    ku_text = ", ".join(ku) if ku else "none"
+    if usage == "auth_cli":
+        if ku is not None and "digitalSignature" not in ku:
+            return "usage auth_cli needs key usage digitalSignature (the certificate has: %s)" % ku_text
+        if eku is not None and not {"clientAuth", "anyExtendedKeyUsage"} & set(eku):
+            return "usage auth_cli needs extended key usage clientAuth (the certificate has: %s)" % ", ".join(eku)
+    elif usage == "sign":
+        if ku is None or "nonRepudiation" not in ku:
+            return "usage sign needs key usage nonRepudiation (the certificate has: %s)" % ku_text
+    elif usage == "conf":
+        if ku is None or not {"keyEncipherment", "dataEncipherment", "keyAgreement"} & set(ku):
+            return "usage conf needs key usage keyEncipherment or dataEncipherment (the certificate has: %s)" % ku_text
+    return None
+
+
+def service_problem(cert, service):
+    """None when the certificate's CN is the expected service name, else why not."""
+    if service is None:
+        return None
+    cn = common_name(cert.subject)
+    if cn != service:
+        return "the certificate is for service '%s', not '%s'" % (cn, service)
+    return None

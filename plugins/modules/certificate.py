@@ -1,0 +1,135 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: certificate
+short_description: Install an ORG certificate issued against a CSR made on site
+version_added: 0.1.0
+description:
+  - Installs the certificate that the IGC-Santé platform issued for a CSR made by M(esante.roc.csr),
+    next to its private key, with its chain and full chain when asked.
+  - Nothing is written unless the certificate matches the key at O(privatekey_path), is for
+    O(service), fits O(usage), is signed by a CA of O(chain) (when given) and is valid today.
+author:
+  - esante.roc maintainers
+requirements:
+  - python3-cryptography >= 3.4 on the target
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  src:
+    description: The certificate file on the controller (PEM, DER or PKCS#7; extra certificates in it join the chain).
+    type: path
+  content:
+    description: The certificate as PEM text, or base64 of DER / PKCS#7. Filled in from O(src) by the action plugin.
+    type: str
+  path:
+    description: Where the certificate goes on the target (PEM).
+    type: path
+    required: true
+  privatekey_path:
+    description: The private key on the target that the certificate must match.
+    type: path
+    required: true
+  privatekey_passphrase:
+    description: Passphrase of the private key.
+    type: str
+  chain:
+    description:
+      - CA certificates (the ACI, the ACR) as files on the controller or as PEM content. The
+        certificate must be signed by one of them.
+    type: list
+    elements: str
+    default: []
+  chain_path:
+    description: Where to write the chain (issuer first).
+    type: path
+  fullchain_path:
+    description: Where to write the full chain (leaf then intermediates).
+    type: path
+  service:
+    description: The expected CN; a certificate for another service is refused.
+    type: str
+  usage:
+    description: The ORG usage the certificate must fit.
+    type: str
+    choices: [auth_cli, sign, conf]
+  ca_path:
+    description: CA certificates on the target that may sign the certificate, besides O(chain).
+    type: path
+  allow_expired:
+    description: Install a certificate that is expired or not yet valid.
+    type: bool
+    default: false
+  owner:
+    description: Owner of the written files.
+    type: str
+  group:
+    description: Group of the written files.
+    type: str
+  mode:
+    description: Mode of the written files (octal string); C(0644) for new files.
+    type: raw
+  backup:
+    description: Keep a replaced certificate aside as C(<name>.<timestamp>~).
+    type: bool
+    default: true
+seealso:
+  - module: esante.roc.csr
+"""
+
+EXAMPLES = r"""
+- name: Install the issued AMC directory certificate
+  esante.roc.certificate:
+    src: "orders/chu-dijon/Client_ROC_Annuaire_AMC.crt"
+    chain:
+      - files/ACI-EL-ORG.cer
+    path: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.crt
+    fullchain_path: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.fullchain.pem
+    privatekey_path: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.key
+    service: Client_ROC_Annuaire_AMC
+    usage: auth_cli
+"""
+
+RETURN = r"""
+files:
+  description: What went where.
+  returned: success
+  type: dict
+certificate:
+  description: Facts about the certificate, as M(esante.roc.certificate_info) returns them.
+  returned: success
+  type: dict
+chain:
+  description: Subjects of the chain, issuer first.
+  returned: success
+  type: list
+  elements: str
+backup_files:
+  description: Replaced files kept aside, by path.
+  returned: success
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.esante.roc.plugins.module_utils import backend_install, common
+
+
+def main():
+    module = AnsibleModule(argument_spec=backend_install.CERTIFICATE_ARGUMENT_SPEC, supports_check_mode=True)
+    common.run(module, backend_install.run_certificate)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: csr
+short_description: Make (or keep) the private key of a ROC service and write its CSR
+version_added: 0.1.0
+description:
+  - Keeps the private key at O(privatekey_path) or makes a new RSA key when there is none, then writes
+    the certificate signing request (CSR) to upload on the IGC-Santé platform when ordering an ORG
+    certificate (seed, step 4, "charger son CSR").
+  - The subject follows the IGC-Santé ORG profile
+    C=<country>, ST=<state_province>, O=<organization>, OU=<structure_id>, CN=<service>.
+  - An existing key is never silently replaced; a key that cannot be read or does not open with
+    O(privatekey_passphrase) is an error. The CSR is rewritten only when its subject or key differs.
+  - Files are written atomically (temporary file in the same folder, then rename) with their owner,
+    group and mode set before the first byte; a replaced key is kept aside when O(backup=true).
+author:
+  - esante.roc maintainers
+requirements:
+  - python3-cryptography >= 3.4 on the target
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  privatekey_path:
+    description: Path of the private key on the target (PEM, PKCS#8).
+    type: path
+    required: true
+  csr_path:
+    description: Path of the CSR on the target (PEM).
+    type: path
+    required: true
+  service:
+    description:
+      - The service name, which becomes the CN, for example C(Client_ROC_Annuaire_AMC) or
+        C(Client_ROC_WebServices_AMC) (seed, step 3).
+    type: str
+    required: true
+  organization:
+    description: Legal name of the structure (O).
+    type: str
+    required: true
+  structure_id:
+    description:
+      - The OU of the ORG profile, the identifier type digit followed by the identifier, for example
+        C(1) + FINESS (C(1210780581)) or C(3) + SIRET.
+    type: str
+    required: true
+  state_province:
+    description: The département with its number (ST), for example C(Côte-d'Or (21)).
+    type: str
+  country:
+    description: Two-letter country code (C).
+    type: str
+    default: FR
+  key_size:
+    description: Size in bits of a new RSA key.
+    type: int
+    default: 2048
+    choices: [2048, 3072, 4096]
+  privatekey_passphrase:
+    description: Passphrase that encrypts the key at rest (and opens an existing one).
+    type: str
+  regenerate:
+    description:
+      - V(never) keeps an existing key; V(always) makes a new key (and CSR) on every run, for renewal.
+    type: str
+    default: never
+    choices: [never, always]
+  owner:
+    description: Owner of the key and CSR.
+    type: str
+  group:
+    description: Group of the key and CSR (a folder created for the key is 0750 with it, else 0700).
+    type: str
+  mode:
+    description: Mode of the key file (octal string). A new key defaults to C(0600).
+    type: raw
+  csr_mode:
+    description: Mode of the CSR file.
+    type: raw
+    default: "0644"
+  backup:
+    description: Keep a replaced key aside as C(<name>.<timestamp>~).
+    type: bool
+    default: true
+seealso:
+  - module: esante.roc.certificate
+  - module: esante.roc.pkcs12_unpack
+"""
+
+EXAMPLES = r"""
+- name: Key and CSR of the AMC directory client certificate
+  esante.roc.csr:
+    privatekey_path: /etc/roc/private/Client_ROC_Annuaire_AMC.key
+    csr_path: /etc/roc/csr/Client_ROC_Annuaire_AMC.csr
+    service: Client_ROC_Annuaire_AMC
+    organization: CHU DE DIJON
+    state_province: "Côte-d'Or (21)"
+    structure_id: "1210780581"
+    group: roc
+  register: roc_csr
+
+- name: Bring the CSR back to the controller to upload it on the platform
+  ansible.builtin.copy:
+    content: "{{ roc_csr.csr }}"
+    dest: "orders/{{ inventory_hostname }}/Client_ROC_Annuaire_AMC.csr"
+    mode: "0644"
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+csr:
+  description: The CSR in PEM (null in check mode when a key would be made).
+  returned: success
+  type: str
+subject:
+  description: The CSR subject as an RFC 4514 string.
+  returned: success
+  type: str
+  sample: CN=Client_ROC_Annuaire_AMC,OU=1210780581,O=CHU DE DIJON,ST=Côte-d'Or (21),C=FR
+public_key_sha256:
+  description: SHA-256 of the public key (SubjectPublicKeyInfo DER), colon-separated hex.
+  returned: success
+  type: str
+privatekey_created:
+  description: Whether a new key was made.
+  returned: success
+  type: bool
+csr_created:
+  description: Whether a new CSR was written.
+  returned: success
+  type: bool
+backup_files:
+  description: Replaced files kept aside, by path.
+  returned: success
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.esante.roc.plugins.module_utils import backend_csr, common
+
+
+def main():
+    module = AnsibleModule(argument_spec=backend_csr.ARGUMENT_SPEC, supports_check_mode=True)
+    common.run(module, backend_csr.run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: pkcs12_unpack
+short_description: Unpack a PKCS#12 bundle delivered by the IGC-Santé platform
+version_added: 0.1.0
+description:
+  - Opens the password-protected PKCS#12 bundle that the platform delivers when the key is made
+    online (seed, step 4; key + certificate + ACI + ACR) and writes the key, the certificate, the
+    chain (intermediate then root) and the full chain (leaf then intermediate) on the target.
+  - Checks everything before writing anything; the passphrase opens the bundle, the certificate is
+    for O(service) and fits O(usage), the key matches the certificate, the certificate is signed by
+    the intermediate in the bundle (or by O(ca_path)) and is valid today.
+  - The bundle is read on the controller (an ansible-vault encrypted file works) and travels to the
+    module in memory; it is never written on the target's disk (unless O(remote_src=true)).
+  - Reads legacy (RC2-40, 3DES) and modern (AES, PBKDF2) bundles, as far as the target's
+    cryptography and OpenSSL can.
+author:
+  - esante.roc maintainers
+requirements:
+  - python3-cryptography >= 3.4 on the target
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  src:
+    description:
+      - The bundle file, on the controller (searched like M(ansible.builtin.copy) searches C(src)), or
+        on the target with O(remote_src=true).
+    type: path
+  content:
+    description:
+      - The bundle as base64. Filled in from O(src) by the action plugin; give it directly only when the
+        bundle is already in a variable.
+    type: str
+  remote_src:
+    description: Read O(src) on the target instead of the controller.
+    type: bool
+    default: false
+  passphrase:
+    description: The bundle's passphrase (chosen at order time on the platform).
+    type: str
+    required: true
+  dest:
+    description: Folder that receives C(<service>.key), C(<service>.crt), C(<service>.chain.pem), C(<service>.fullchain.pem).
+    type: path
+    required: true
+  privatekey_path:
+    description: Path of the key, instead of C(<dest>/<service>.key).
+    type: path
+  certificate_path:
+    description: Path of the certificate, instead of C(<dest>/<service>.crt).
+    type: path
+  chain_path:
+    description: Path of the chain, instead of C(<dest>/<service>.chain.pem).
+    type: path
+  fullchain_path:
+    description: Path of the full chain, instead of C(<dest>/<service>.fullchain.pem).
+    type: path
+  service:
+    description:
+      - The expected CN, for example C(Client_ROC_Annuaire_AMC); a bundle for another service is refused.
+        Also names the files in O(dest). Without it the CN of the certificate names them.
+    type: str
+  usage:
+    description: The ORG usage the certificate must fit (key usage and extended key usage).
+    type: str
+    choices: [auth_cli, sign, conf]
+  ca_path:
+    description: CA certificates on the target (any format) that may sign the certificate, besides the bundle's own.
+    type: path
+  allow_expired:
+    description: Install a certificate that is expired or not yet valid.
+    type: bool
+    default: false
+  key_passphrase:
+    description: Keep the key encrypted at rest with this passphrase (PKCS#8, best available encryption).
+    type: str
+  owner:
+    description: Owner of the written files.
+    type: str
+  group:
+    description: Group of the written files (a folder created for the key is 0750 with it, else 0700).
+    type: str
+  mode:
+    description: Mode of the key file (octal string). Defaults to C(0600) for a new key.
+    type: raw
+  cert_mode:
+    description: Mode of the certificate, chain and full chain files.
+    type: raw
+    default: "0644"
+  backup:
+    description: Keep replaced key and certificate aside as C(<name>.<timestamp>~).
+    type: bool
+    default: true
+seealso:
+  - module: esante.roc.certificate_info
+  - module: esante.roc.certificate
+"""
+
+EXAMPLES = r"""
+- name: Unpack the AMC directory client bundle (the p12 file may be vault-encrypted)
+  esante.roc.pkcs12_unpack:
+    src: files/asip-p12-EL-ORG-AUTH_CLI-20260101-120000.p12
+    passphrase: "{{ vault_roc_p12_passphrase }}"
+    dest: /etc/roc/Client_ROC_Annuaire_AMC
+    service: Client_ROC_Annuaire_AMC
+    usage: auth_cli
+    group: roc
+"""
+
+RETURN = r"""
+files:
+  description: What went where.
+  returned: success
+  type: dict
+  sample:
+    privatekey: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.key
+    certificate: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.crt
+    chain: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.chain.pem
+    fullchain: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.fullchain.pem
+certificate:
+  description: Facts about the certificate, as M(esante.roc.certificate_info) returns them.
+  returned: success
+  type: dict
+chain:
+  description: Subjects of the chain, issuer first.
+  returned: success
+  type: list
+  elements: str
+backup_files:
+  description: Replaced files kept aside, by path.
+  returned: success
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.esante.roc.plugins.module_utils import backend_install, common
+
+
+def main():
+    module = AnsibleModule(argument_spec=backend_install.PKCS12_ARGUMENT_SPEC, supports_check_mode=True,
+                           mutually_exclusive=[("content", "remote_src")])
+    common.run(module, backend_install.run_pkcs12_unpack)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of the modules whose `src` is a file on the controller.
+
+The file is read on the controller (ansible-vault encrypted files are decrypted in memory) and
+travels to the module as base64 in its `content` option: it is never written on the target's disk.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.plugins.action import ActionBase
+
+
+def read_controller_file(action, src, what="src"):
+    """Bytes of a controller file found like the copy module finds it (role files/, playbook dir)."""
+    try:
+        path = action._find_needle("files", src)
+    except AnsibleError as exc:
+        raise AnsibleError("%s: %s not found on the controller (%s)" % (what, src, exc))
+    real = action._loader.get_real_file(path, decrypt=True)
+    try:
+        with open(to_bytes(real, errors="surrogate_or_strict"), "rb") as handle:
+            return handle.read()
+    finally:
+        action._loader.cleanup_tmp_file(real)
+
+
+def b64(data):
+    return to_text(base64.b64encode(data))
+
+
+class ControllerSrcAction(ActionBase):
+    """Turns `src` (and list options of controller files) into content, then runs the module."""
+
+    TRANSFERS_FILES = False
+    MODULE = None
+    #: options holding lists of "file on the controller, or PEM content"
+    LIST_OPTIONS = ()
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ControllerSrcAction, self).run(tmp, task_vars)
+        args = dict(self._task.args)
+        try:
+            if args.get("src") and not args.get("remote_src"):
+                if args.get("content") is not None:
+                    raise AnsibleError("src and content are mutually exclusive")
+                args["content"] = b64(read_controller_file(self, args["src"]))
+            for option in self.LIST_OPTIONS:
+                args[option] = [self._item(option, i, item) for i, item in enumerate(args.get(option) or [])]
+        except AnsibleError as exc:
+            result.update(failed=True, msg=to_text(exc))
+            return result
+        result.update(self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars))
+        return result
+
+    def _item(self, option, index, item):
+        if isinstance(item, dict):
+            item = dict(item)
+            if item.get("src") and item.get("content") is None:
+                item["content"] = b64(read_controller_file(self, item.pop("src"), "%s[%d].src" % (option, index)))
+            return item
+        text = to_text(item)
+        if "-----BEGIN" in text:
+            return text
+        return b64(read_controller_file(self, text, "%s[%d]" % (option, index)))

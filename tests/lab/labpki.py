@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""LAB ONLY - never for production.
+
+An offline imitation of the PKIs around ROC, made with the `cryptography` library, for the demo,
+the tests and the benchmark of esante.roc:
+
+* an IGC-Santé *test range* hierarchy (TEST AC RACINE IGC-SANTE ELEMENTAIRE -> TEST AC IGC-SANTE
+  ELEMENTAIRE ORGANISATIONS). Same names as the real test range, but lab keys: the fingerprints never
+  match the official ones, so a lab certificate cannot pass for a real one;
+* a GIE SESAM-Vitale lab hierarchy (root, AC-SERVEUR, AC-SERVICES-APPLICATIFS) with the server
+  certificates of a lab AMC directory and lab AMC web services;
+* a lab "platform" that issues a structure's two ORG certificates as password-protected PKCS#12
+  bundles (key + certificate + ACI + ACR, legacy 3DES, named like the real ones), and signs CSRs.
+
+Usage:
+  labpki.py init --out DIR [--structures FILE.json]   # idempotent: keeps what exists
+  labpki.py sign-csr --pki DIR --csr FILE --usage auth_cli|sign|conf --out FILE [--days N]
+  labpki.py issue-p12 --pki DIR --structure ID --service NAME --usage U --out-dir DIR [--days N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+UTC = datetime.timezone.utc
+LAB_PASSPHRASE = "lab-only-Passphrase-2026"  # LAB ONLY: printed in the demo on purpose
+
+IGC_BASE = [
+    (NameOID.COUNTRY_NAME, "FR"),
+    (NameOID.ORGANIZATION_NAME, "ASIP-SANTE"),
+    (NameOID.ORGANIZATIONAL_UNIT_NAME, "0002 187512751"),
+    (NameOID.ORGANIZATIONAL_UNIT_NAME, "IGC-SANTE TEST"),
+]
+GIE_BASE = [
+    (NameOID.COUNTRY_NAME, "FR"),
+    (NameOID.ORGANIZATION_NAME, "GIE SESAM-VITALE LAB"),
+    (NameOID.ORGANIZATIONAL_UNIT_NAME, "IGC OSI LAB - NOT FOR PRODUCTION"),
+]
+ORG_POLICY = "1.2.250.1.213.1.7.2.1.1.1.1"
+
+# Two lab structures: one takes the p12 path, the other the csr path (FINESS keys are valid Luhn).
+DEFAULT_STRUCTURES = [
+    {
+        "id": "chu-lab-dijon",
+        "organization": "CHU LAB DE DIJON",
+        "state_province": "Côte-d'Or (21)",
+        "structure_id": "1210780581",
+    },
+    {
+        "id": "ch-lab-beaune",
+        "organization": "CENTRE HOSPITALIER LAB DE BEAUNE",
+        "state_province": "Côte-d'Or (21)",
+        "structure_id": "1210780417",
+    },
+]
+SERVICES = {"auth_cli": "Client_ROC_Annuaire_AMC", "sign": "Client_ROC_WebServices_AMC"}
+
+
+def now():
+    return datetime.datetime.now(UTC).replace(microsecond=0)
+
+
+def name(pairs):
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in pairs])
+
+
+def new_key(bits):
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+def write(path, data, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def pem(cert):
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def key_pem(key):
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def load_cert(path):
+    with open(path, "rb") as handle:
+        return x509.load_pem_x509_certificate(handle.read())
+
+
+def load_key(path):
+    with open(path, "rb") as handle:
+        return serialization.load_pem_private_key(handle.read(), None)
+
+
+def ski(public_key):
+    return x509.SubjectKeyIdentifier.from_public_key(public_key)
+
+
+def aki(issuer_cert):
+    return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key())
+
+
+def make_ca(subject, key, issuer_cert=None, issuer_key=None, pathlen=None, years=20):
+    start = now() - datetime.timedelta(days=1)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject if issuer_cert else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=365 * years))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=pathlen), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .add_extension(ski(key.public_key()), critical=False)
+    )
+    if issuer_cert is not None:
+        builder = builder.add_extension(aki(issuer_cert), critical=False)
+    return builder.sign(issuer_key or key, hashes.SHA256())
+
+
+def leaf_extensions(builder, usage, issuer_cert, public_key):
+    builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    builder = builder.add_extension(ski(public_key), critical=False)
+    builder = builder.add_extension(aki(issuer_cert), critical=False)
+    if usage == "auth_cli":
+        ku = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+        eku = [ExtendedKeyUsageOID.CLIENT_AUTH]
+    elif usage == "sign":
+        ku = x509.KeyUsage(True, True, False, False, False, False, False, False, False)
+        eku = [ExtendedKeyUsageOID.EMAIL_PROTECTION]
+    elif usage == "conf":
+        ku = x509.KeyUsage(False, False, True, True, False, False, False, False, False)
+        eku = None
+    elif usage == "server":
+        ku = x509.KeyUsage(True, False, True, False, False, False, False, False, False)
+        eku = [ExtendedKeyUsageOID.SERVER_AUTH]
+    else:
+        raise SystemExit("unknown usage %r" % usage)
+    builder = builder.add_extension(ku, critical=True)
+    if eku:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+    if usage != "server":
+        builder = builder.add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(ORG_POLICY), None)]),
+            critical=False,
+        )
+    return builder
+
+
+def make_leaf(subject, public_key, usage, issuer_cert, issuer_key, days=3 * 365, start=None, dns=None):
+    start = start or (now() - datetime.timedelta(minutes=5))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=days))
+    )
+    builder = leaf_extensions(builder, usage, issuer_cert, public_key)
+    if dns:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(d) for d in dns]), critical=False
+        )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def org_subject(structure, service):
+    pairs = [(NameOID.COUNTRY_NAME, "FR")]
+    if structure.get("state_province"):
+        pairs.append((NameOID.STATE_OR_PROVINCE_NAME, structure["state_province"]))
+    pairs += [
+        (NameOID.ORGANIZATION_NAME, structure["organization"]),
+        (NameOID.ORGANIZATIONAL_UNIT_NAME, structure["structure_id"]),
+        (NameOID.COMMON_NAME, service),
+    ]
+    return name(pairs)
+
+
+def p12_bytes(key, cert, cas, passphrase, friendly):
+    """A bundle the way the real platform delivers it: legacy 3DES / SHA1 MAC."""
+    encryption = (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(2048)
+        .key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
+        .hmac_hash(hashes.SHA1())
+        .build(passphrase.encode())
+    )
+    return pkcs12.serialize_key_and_certificates(friendly.encode(), key, cert, cas, encryption)
+
+
+class Lab:
+    def __init__(self, root):
+        self.root = os.path.abspath(root)
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    # -- CAs ---------------------------------------------------------------------------------
+    def ensure_ca(self, rel, subject, bits, issuer=None, pathlen=None):
+        crt, keyf = self.path(rel + ".pem"), self.path(rel + ".key")
+        if os.path.exists(crt) and os.path.exists(keyf):
+            return load_cert(crt), load_key(keyf)
+        key = new_key(bits)
+        issuer_cert, issuer_key = issuer if issuer else (None, None)
+        cert = make_ca(subject, key, issuer_cert, issuer_key, pathlen)
+        write(keyf, key_pem(key), 0o600)
+        write(crt, pem(cert))
+        write(self.path(rel + ".cer"), cert.public_bytes(serialization.Encoding.DER))
+        return cert, key
+
+    def igc(self):
+        acr = self.ensure_ca(
+            "igc/ACR-EL-TEST", name(IGC_BASE + [(NameOID.COMMON_NAME, "TEST AC RACINE IGC-SANTE ELEMENTAIRE")]),
+            4096, pathlen=None)
+        aci = self.ensure_ca(
+            "igc/ACI-EL-ORG-TEST",
+            name(IGC_BASE + [(NameOID.COMMON_NAME, "TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS")]),
+            4096, issuer=acr, pathlen=0)
+        return acr, aci
+
+    def gie(self):
+        root = self.ensure_ca(
+            "gie/GIE-LAB-ROOT", name(GIE_BASE + [(NameOID.COMMON_NAME, "LAB AC RACINE GIE SESAM-VITALE")]), 3072)
+        serveur = self.ensure_ca(
+            "gie/AC-SERVEUR", name(GIE_BASE + [(NameOID.COMMON_NAME, "LAB AC-SERVEUR")]), 3072,
+            issuer=root, pathlen=0)
+        services = self.ensure_ca(
+            "gie/AC-SERVICES-APPLICATIFS",
+            name(GIE_BASE + [(NameOID.COMMON_NAME, "LAB AC-SERVICES-APPLICATIFS")]), 3072, issuer=root, pathlen=0)
+        return root, serveur, services
+
+    def amc_server(self, rel, cn, issuer):
+        crt, keyf = self.path(rel + ".pem"), self.path(rel + ".key")
+        if os.path.exists(crt) and os.path.exists(keyf):
+            return
+        key = new_key(2048)
+        subject = name(GIE_BASE + [(NameOID.COMMON_NAME, cn)])
+        cert = make_leaf(subject, key.public_key(), "server", issuer[0], issuer[1], days=825,
+                         dns=[cn, "localhost"])
+        write(keyf, key_pem(key), 0o600)
+        write(crt, pem(cert))
+
+    # -- platform ----------------------------------------------------------------------------
+    def issue_p12(self, structure, usage, out_dir, days=3 * 365, start=None, stamp=None):
+        (acr_cert, _), (aci_cert, aci_key) = self.igc()
+        service = structure.get("services", SERVICES)[usage]
+        key = new_key(2048)
+        cert = make_leaf(org_subject(structure, service), key.public_key(), usage, aci_cert, aci_key,
+                         days=days, start=start)
+        stamp = stamp or now().strftime("%Y%m%d-%H%M%S")
+        fname = "asip-p12-EL-TEST-ORG-%s-%s.p12" % (usage.upper(), stamp)
+        data = p12_bytes(key, cert, [aci_cert, acr_cert], LAB_PASSPHRASE, service)
+        out = os.path.join(out_dir, fname)
+        write(out, data, 0o600)
+        return out, cert
+
+    def sign_csr(self, csr_bytes, usage, days=3 * 365, start=None):
+        (_, _), (aci_cert, aci_key) = self.igc()
+        try:
+            csr = x509.load_pem_x509_csr(csr_bytes)
+        except ValueError:
+            csr = x509.load_der_x509_csr(csr_bytes)
+        if not csr.is_signature_valid:
+            raise SystemExit("lab platform: the CSR signature is invalid")
+        return make_leaf(csr.subject, csr.public_key(), usage, aci_cert, aci_key, days=days, start=start)
+
+    def init(self, structures):
+        acr, aci = self.igc()
+        root, serveur, services = self.gie()
+        self.amc_server("gie/amc-annuaire", "annuaire-amc.lab.invalid", serveur)
+        self.amc_server("gie/amc-webservices", "webservices-amc.lab.invalid", services)
+        manifest_path = self.path("manifest.json")
+        manifest = {}
+        if os.path.exists(manifest_path):
+            with open(manifest_path) as handle:
+                manifest = json.load(handle)
+        manifest.setdefault("structures", {})
+        for structure in structures:
+            entry = manifest["structures"].get(structure["id"])
+            if entry and all(os.path.exists(p) for p in entry["p12"].values()):
+                continue
+            out_dir = self.path("platform", structure["id"])
+            p12 = {}
+            for usage in ("auth_cli", "sign"):
+                p12[usage] = self.issue_p12(structure, usage, out_dir)[0]
+            manifest["structures"][structure["id"]] = dict(structure, p12=p12)
+        manifest["passphrase"] = LAB_PASSPHRASE
+        manifest["warning"] = "LAB ONLY - never for production"
+        manifest["igc"] = {"acr": self.path("igc/ACR-EL-TEST.pem"), "aci": self.path("igc/ACI-EL-ORG-TEST.pem")}
+        manifest["gie"] = {
+            "root": self.path("gie/GIE-LAB-ROOT.pem"),
+            "ac_serveur": self.path("gie/AC-SERVEUR.pem"),
+            "ac_services_applicatifs": self.path("gie/AC-SERVICES-APPLICATIFS.pem"),
+        }
+        write(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+        return manifest
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="LAB ONLY PKI for esante.roc tests and demo")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_init = sub.add_parser("init")
+    p_init.add_argument("--out", required=True)
+    p_init.add_argument("--structures")
+    p_sign = sub.add_parser("sign-csr")
+    p_sign.add_argument("--pki", required=True)
+    p_sign.add_argument("--csr", required=True)
+    p_sign.add_argument("--usage", required=True, choices=["auth_cli", "sign", "conf"])
+    p_sign.add_argument("--out", required=True)
+    p_sign.add_argument("--days", type=int, default=3 * 365)
+    p_p12 = sub.add_parser("issue-p12")
+    p_p12.add_argument("--pki", required=True)
+    p_p12.add_argument("--structure", required=True)
+    p_p12.add_argument("--usage", required=True, choices=["auth_cli", "sign", "conf"])
+    p_p12.add_argument("--out-dir", required=True)
+    p_p12.add_argument("--days", type=int, default=3 * 365)
+    args = parser.parse_args(argv)
+
+    if args.cmd == "init":
+        structures = DEFAULT_STRUCTURES
+        if args.structures:
+            with open(args.structures) as handle:
+                structures = json.load(handle)
+        manifest = Lab(args.out).init(structures)
+        print("LAB ONLY PKI ready in %s (%d structures)" % (args.out, len(manifest["structures"])))
+    elif args.cmd == "sign-csr":
+        with open(args.csr, "rb") as handle:
+            cert = Lab(args.pki).sign_csr(handle.read(), args.usage, days=args.days)
+        write(args.out, pem(cert))
+        print(args.out)
+    elif args.cmd == "issue-p12":
+        lab = Lab(args.pki)
+        with open(lab.path("manifest.json")) as handle:
+            structure = json.load(handle)["structures"][args.structure]
+        print(lab.issue_p12(structure, args.usage, args.out_dir, days=args.days)[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
