@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import re
 import traceback
+import warnings
 
 CRYPTOGRAPHY_MIN_VERSION = "3.4"
 CRYPTOGRAPHY_PACKAGES = (
@@ -116,14 +117,64 @@ def _der_certificate(der, what):
 
 
 def _pkcs7_certificates(data, pem, what):
+    if pem:
+        blocks = PEM_BLOCK.findall(data)
+        if not blocks:
+            raise RocError("%s: PEM armour is broken (no complete BEGIN/END block)" % what)
+        data = base64.b64decode(b"".join(blocks[0][1].split()))
+    certs = None
     try:
-        if pem:
-            certs = pkcs7.load_pem_pkcs7_certificates(data)
-        else:
+        with warnings.catch_warnings():
+            # ANS's own .p7b has a non-DER SET ordering: cryptography warns and may refuse one day
+            warnings.simplefilter("ignore")
             certs = pkcs7.load_der_pkcs7_certificates(data)
     except Exception:
-        raise RocError("%s: the PKCS#7 bundle is damaged or is not a certificate bundle" % what)
-    return list(certs or [])
+        certs = None
+    if not certs:
+        certs = [_der_certificate(der, what) for der in _pkcs7_certificate_ders(data, what)]
+    if not certs:
+        raise RocError("%s: the PKCS#7 bundle holds no certificate" % what)
+    return list(certs)
+
+
+def _tlv(data, pos, what):
+    """(tag, start of content, end of content) of the DER/BER element at pos (definite lengths)."""
+    if pos + 2 > len(data):
+        raise RocError("%s: the PKCS#7 bundle is truncated" % what)
+    tag, first = data[pos], data[pos + 1]
+    if first < 0x80:
+        start, length = pos + 2, first
+    else:
+        count = first & 0x7F
+        if count == 0 or count > 4:
+            raise RocError("%s: the PKCS#7 bundle uses an unsupported length encoding" % what)
+        start, length = pos + 2 + count, int.from_bytes(data[pos + 2:pos + 2 + count], "big")
+    if start + length > len(data):
+        raise RocError("%s: the PKCS#7 bundle is truncated or corrupted" % what)
+    return tag, start, start + length
+
+
+def _pkcs7_certificate_ders(data, what):
+    """The certificates of a PKCS#7 SignedData, read by walking its ASN.1 (no set-order checks)."""
+    tag, start, end = _tlv(data, 0, what)                    # ContentInfo SEQUENCE
+    if tag != 0x30:
+        raise RocError("%s: not a PKCS#7 bundle" % what)
+    tag, s2, e2 = _tlv(data, start, what)                     # contentType OID
+    if tag != 0x06 or data[s2:e2] != b"\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02":
+        raise RocError("%s: not a PKCS#7 SignedData bundle" % what)
+    tag, s3, _ = _tlv(data, e2, what)                         # [0] EXPLICIT
+    tag, pos, end = _tlv(data, s3, what)                      # SignedData SEQUENCE
+    ders = []
+    while pos < end:
+        tag, s4, e4 = _tlv(data, pos, what)
+        if tag == 0xA0:                                        # certificates [0] IMPLICIT SET OF
+            inner = s4
+            while inner < e4:
+                _, _, e5 = _tlv(data, inner, what)
+                ders.append(data[inner:e5])
+                inner = e5
+        pos = e4
+    return ders
 
 
 def load_certificates(data, what="certificate"):
@@ -158,11 +209,9 @@ def load_certificates(data, what="certificate"):
     except Exception:
         pass
     try:
-        certs = list(pkcs7.load_der_pkcs7_certificates(data) or [])
-    except Exception:
-        certs = []
-    if certs:
-        return certs
+        return _pkcs7_certificates(data, False, what)
+    except RocError:
+        pass
     raise RocError("%s: not a valid DER certificate or PKCS#7 bundle (truncated or corrupted)" % what)
 
 
@@ -291,6 +340,8 @@ def load_private_key(data, passphrase=None, what="private key"):
         raise RocError("%s: the file is empty" % what)
     password = to_bytes_passphrase(passphrase) or None
     is_pem = b"-----BEGIN" in data
+    if not is_pem and data[:1] != b"\x30":
+        raise RocError("%s: not a readable private key (neither PEM nor DER: garbage or another format)" % what)
     if is_pem and _key_is_encrypted(data) and password is None:
         raise RocError("%s: the key is encrypted and no passphrase was given" % what)
     if is_pem and not _key_is_encrypted(data) and password is not None:

@@ -1,0 +1,154 @@
+"""Fixtures for the unit tests: real keys and certificates, made by the LAB ONLY PKI
+(tests/lab/labpki.py) and by the openssl CLI. Never mocked crypto.
+
+The first run (in the main venv, newest cryptography) writes the fixtures to tests/output/fixtures;
+the run under the oldest supported cryptography (.venv-oldest) reads the same files.
+"""
+
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FIXTURES = os.path.join(TOP, "tests", "output", "fixtures")
+REALWORLD = os.path.abspath(os.path.join(TOP, "..", "shared", "realworld", "igc-sante"))
+SRC_ROOT = os.path.join(TOP, "tests", "output", "src-collections")
+PASS = "lab-only-Passphrase-2026"
+
+
+def _collection_on_path():
+    """Import the collection from this checkout as ansible_collections.esante.roc."""
+    link = os.path.join(SRC_ROOT, "ansible_collections", "esante", "roc")
+    if not os.path.islink(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(TOP, link)
+    if SRC_ROOT not in sys.path:
+        sys.path.insert(0, SRC_ROOT)
+
+
+_collection_on_path()
+
+
+def openssl(*args, data=None):
+    proc = subprocess.run(["openssl"] + list(args), input=data, capture_output=True, check=False)
+    if proc.returncode:
+        raise RuntimeError("openssl %s: %s" % (" ".join(args), proc.stderr.decode()))
+    return proc.stdout
+
+
+def _make_fixtures(root):
+    sys.path.insert(0, os.path.join(TOP, "tests", "lab"))
+    import labpki  # noqa: E402 (needs cryptography >= 38 for the 3DES bundles)
+
+    lab = labpki.Lab(os.path.join(root, "pki"))
+    manifest = lab.init(labpki.DEFAULT_STRUCTURES)
+    structure = manifest["structures"]["chu-lab-dijon"]
+    other = manifest["structures"]["ch-lab-beaune"]
+    out = {"pki": lab.root, "p12": structure["p12"], "p12_other": other["p12"]}
+    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=4 * 365)
+    future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)
+    out["p12_expired"], _ = lab.issue_p12(structure, "auth_cli", os.path.join(root, "expired"), start=past,
+                                          stamp="expired")
+    out["p12_future"], _ = lab.issue_p12(structure, "auth_cli", os.path.join(root, "future"), start=future,
+                                         stamp="future")
+    # a bundle from another CA (a foreign root that signs its own leaf)
+    key = labpki.new_key(2048)
+    root_cert = labpki.make_ca(labpki.name([(labpki.NameOID.COMMON_NAME, "FOREIGN LAB ROOT")]), key)
+    leaf_key = labpki.new_key(2048)
+    leaf = labpki.make_leaf(labpki.org_subject(structure, "Client_ROC_Annuaire_AMC"), leaf_key.public_key(),
+                            "auth_cli", root_cert, key)
+    (_, _), (aci_cert, _) = lab.igc()
+    foreign_p12 = os.path.join(root, "foreign.p12")
+    with open(foreign_p12, "wb") as handle:  # claims the real ACI in the bundle, but is signed by another CA
+        handle.write(labpki.p12_bytes(leaf_key, leaf, [aci_cert], PASS, "foreign"))
+    out["p12_foreign"] = foreign_p12
+
+    # openssl CLI made material: key, leaf PEM/DER, RC2-40 and AES bundles, p7b PEM/DER
+    aci_pem, aci_key = os.path.join(lab.root, "igc/ACI-EL-ORG-TEST.pem"), os.path.join(lab.root, "igc/ACI-EL-ORG-TEST.key")
+    acr_pem = os.path.join(lab.root, "igc/ACR-EL-TEST.pem")
+    cli = os.path.join(root, "cli")
+    os.makedirs(cli, exist_ok=True)
+    p = lambda name: os.path.join(cli, name)  # noqa: E731
+    openssl("genrsa", "-out", p("leaf.key"), "2048")
+    openssl("req", "-new", "-key", p("leaf.key"), "-out", p("leaf.csr"), "-utf8",
+            "-subj", "/C=FR/ST=Côte-d'Or (21)/O=CHU LAB DE DIJON/OU=1210780581/CN=Client_ROC_Annuaire_AMC")
+    with open(p("ext.cnf"), "w") as handle:
+        handle.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                     "extendedKeyUsage=clientAuth\n")
+    openssl("x509", "-req", "-in", p("leaf.csr"), "-CA", aci_pem, "-CAkey", aci_key, "-CAcreateserial",
+            "-days", "1095", "-sha256", "-extfile", p("ext.cnf"), "-out", p("leaf.pem"))
+    openssl("x509", "-in", p("leaf.pem"), "-outform", "DER", "-out", p("leaf.der"))
+    openssl("pkcs12", "-export", "-legacy", "-inkey", p("leaf.key"), "-in", p("leaf.pem"), "-certfile", aci_pem,
+            "-passout", "pass:" + PASS, "-out", p("rc2.p12"))
+    openssl("pkcs12", "-export", "-inkey", p("leaf.key"), "-in", p("leaf.pem"), "-certfile", aci_pem,
+            "-passout", "pass:" + PASS, "-out", p("aes.p12"))
+    openssl("crl2pkcs7", "-nocrl", "-certfile", aci_pem, "-certfile", acr_pem, "-out", p("chain.p7b"))
+    openssl("crl2pkcs7", "-nocrl", "-certfile", aci_pem, "-certfile", acr_pem, "-outform", "DER",
+            "-out", p("chain.p7b.der"))
+    openssl("pkey", "-in", p("leaf.key"), "-aes256", "-passout", "pass:" + PASS, "-out", p("leaf-enc.key"))
+    openssl("pkey", "-in", p("leaf.key"), "-outform", "DER", "-out", p("leaf.key.der"))
+    out["cli"] = cli
+    out["aci"], out["acr"] = aci_pem, acr_pem
+    with open(os.path.join(root, "index.json"), "w") as handle:
+        json.dump(out, handle, indent=1)
+    return out
+
+
+@pytest.fixture(scope="session")
+def fx():
+    """Paths of the fixtures (made once, or read when made by an earlier run)."""
+    index = os.path.join(FIXTURES, "index.json")
+    try:
+        from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: F401
+        import cryptography
+        newest = int(cryptography.__version__.split(".")[0]) >= 38
+    except ImportError:
+        newest = False
+    if newest and not os.environ.get("ROC_REUSE_FIXTURES"):
+        shutil.rmtree(FIXTURES, ignore_errors=True)
+        os.makedirs(FIXTURES)
+        return _make_fixtures(FIXTURES)
+    if not os.path.exists(index):
+        pytest.skip("fixtures are made by the run under the newest cryptography first")
+    with open(index) as handle:
+        return json.load(handle)
+
+
+@pytest.fixture(scope="session")
+def realworld():
+    if not os.path.isdir(REALWORLD):
+        pytest.skip("../shared/realworld/igc-sante is not beside this checkout")
+    return REALWORLD
+
+
+def read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def run_module(tmp_path_factory):
+    """Run a module of this checkout for real (as ansible does: a process with its args file)."""
+    tmp_path = tmp_path_factory.mktemp("module-args")
+
+    def runner(name, check_mode=False, diff=False, **args):
+        args = dict((k, v) for k, v in args.items() if v is not None)
+        payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_tmpdir=str(tmp_path),
+                       _ansible_remote_tmp=str(tmp_path), _ansible_keep_remote_files=False)
+        args_file = tmp_path / ("args-%s.json" % name)
+        args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": payload}))
+        env = dict(os.environ, PYTHONPATH=SRC_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        proc = subprocess.run([sys.executable, os.path.join(TOP, "plugins", "modules", name + ".py"), str(args_file)],
+                              capture_output=True, env=env, check=False)
+        try:
+            result = json.loads(proc.stdout.decode())
+        except ValueError:
+            raise AssertionError("module %s printed no JSON: %s %s" % (name, proc.stdout, proc.stderr))
+        result["_stdout"] = proc.stdout.decode()
+        return result
+    return runner
