@@ -70,8 +70,8 @@ def verify_leaf(cert, key, candidates, params, what):
     if not key_matches(key, cert):
         raise RocError("%s: the certificate does not match the private key" % what)
     if params.get("ca_path"):
-        candidates = load_certificates(read_file(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"]) + [
-            c for c in candidates]
+        extra = load_certificates(read_file(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"])
+        candidates = extra + list(candidates)
     chain = build_chain(cert, candidates)
     if candidates or params.get("ca_path"):
         if not chain or not is_signed_by(cert, chain[0]):

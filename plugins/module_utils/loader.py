@@ -43,6 +43,9 @@ try:
 except ImportError:  # pragma: no cover - proven by the missing-library test on a host
     CRYPTOGRAPHY_VERSION = None
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+    # names other module_utils import; modules stop in require_cryptography() before using them
+    x509 = hashes = serialization = ec = padding = rsa = pkcs7 = pkcs12 = NameOID = None
+    InvalidSignature = Exception
 
 UTC = datetime.timezone.utc
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
@@ -162,15 +165,15 @@ def _pkcs7_certificate_ders(data, what):
     tag, s2, e2 = _tlv(data, start, what)                     # contentType OID
     if tag != 0x06 or data[s2:e2] != b"\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02":
         raise RocError("%s: not a PKCS#7 SignedData bundle" % what)
-    tag, s3, _ = _tlv(data, e2, what)                         # [0] EXPLICIT
-    tag, pos, end = _tlv(data, s3, what)                      # SignedData SEQUENCE
+    s3 = _tlv(data, e2, what)[1]                              # [0] EXPLICIT
+    pos, end = _tlv(data, s3, what)[1:]                       # SignedData SEQUENCE
     ders = []
     while pos < end:
         tag, s4, e4 = _tlv(data, pos, what)
         if tag == 0xA0:                                        # certificates [0] IMPLICIT SET OF
             inner = s4
             while inner < e4:
-                _, _, e5 = _tlv(data, inner, what)
+                e5 = _tlv(data, inner, what)[2]
                 ders.append(data[inner:e5])
                 inner = e5
         pos = e4
@@ -199,7 +202,7 @@ def load_certificates(data, what="certificate"):
                 else:
                     certs.append(_der_certificate(der, what))
         if not certs:
-            labels = ", ".join(sorted(set(label.decode() for label, _ in blocks)))
+            labels = ", ".join(sorted(set(block[0].decode() for block in blocks)))
             raise RocError("%s: no certificate in it (PEM blocks found: %s)" % (what, labels))
         return certs
     if data[:1] != b"\x30":

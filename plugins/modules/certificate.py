@@ -18,13 +18,15 @@ description:
   - Nothing is written unless the certificate matches the key at O(privatekey_path), is for
     O(service), fits O(usage), is signed by a CA of O(chain) (when given) and is valid today.
 author:
-  - esante.roc maintainers
+  - esante.roc maintainers (@esante-roc)
 requirements:
   - python3-cryptography >= 3.4 on the target
 attributes:
   check_mode:
+    description: Predicts the changes and writes nothing.
     support: full
   diff_mode:
+    description: Shows what changes in each file; key material is never shown.
     support: full
 options:
   src:

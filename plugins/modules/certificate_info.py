@@ -19,13 +19,15 @@ description:
   - With O(privatekey_path), also tells whether the key matches the certificate.
   - Of a file holding several certificates, the first one is described.
 author:
-  - esante.roc maintainers
+  - esante.roc maintainers (@esante-roc)
 requirements:
   - python3-cryptography >= 3.4 on the target
 attributes:
   check_mode:
+    description: Predicts the changes and writes nothing.
     support: full
   diff_mode:
+    description: Not applicable.
     support: none
     details: Changes nothing.
 options:

@@ -23,13 +23,15 @@ description:
   - Files are written atomically (temporary file in the same folder, then rename) with their owner,
     group and mode set before the first byte; a replaced key is kept aside when O(backup=true).
 author:
-  - esante.roc maintainers
+  - esante.roc maintainers (@esante-roc)
 requirements:
   - python3-cryptography >= 3.4 on the target
 attributes:
   check_mode:
+    description: Predicts the changes and writes nothing.
     support: full
   diff_mode:
+    description: Shows what changes in each file; key material is never shown.
     support: full
 options:
   privatekey_path:

@@ -24,13 +24,15 @@ description:
   - Reads legacy (RC2-40, 3DES) and modern (AES, PBKDF2) bundles, as far as the target's
     cryptography and OpenSSL can.
 author:
-  - esante.roc maintainers
+  - esante.roc maintainers (@esante-roc)
 requirements:
   - python3-cryptography >= 3.4 on the target
 attributes:
   check_mode:
+    description: Predicts the changes and writes nothing.
     support: full
   diff_mode:
+    description: Shows what changes in each file; key material is never shown.
     support: full
 options:
   src:

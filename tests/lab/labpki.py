@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """LAB ONLY - never for production.
 
 An offline imitation of the PKIs around ROC, made with the `cryptography` library, for the demo,
@@ -263,7 +262,7 @@ class Lab:
 
     # -- platform ----------------------------------------------------------------------------
     def issue_p12(self, structure, usage, out_dir, days=3 * 365, start=None, stamp=None):
-        (acr_cert, _), (aci_cert, aci_key) = self.igc()
+        (acr_cert, _acr_key), (aci_cert, aci_key) = self.igc()
         service = structure.get("services", SERVICES)[usage]
         key = new_key(2048)
         cert = make_leaf(org_subject(structure, service), key.public_key(), usage, aci_cert, aci_key,
@@ -276,7 +275,7 @@ class Lab:
         return out, cert
 
     def sign_csr(self, csr_bytes, usage, days=3 * 365, start=None):
-        (_, _), (aci_cert, aci_key) = self.igc()
+        aci_cert, aci_key = self.igc()[1]
         try:
             csr = x509.load_pem_x509_csr(csr_bytes)
         except ValueError:

@@ -52,17 +52,17 @@ def _make_fixtures(root):
     out = {"pki": lab.root, "p12": structure["p12"], "p12_other": other["p12"]}
     past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=4 * 365)
     future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)
-    out["p12_expired"], _ = lab.issue_p12(structure, "auth_cli", os.path.join(root, "expired"), start=past,
-                                          stamp="expired")
-    out["p12_future"], _ = lab.issue_p12(structure, "auth_cli", os.path.join(root, "future"), start=future,
-                                         stamp="future")
+    out["p12_expired"] = lab.issue_p12(structure, "auth_cli", os.path.join(root, "expired"), start=past,
+                                       stamp="expired")[0]
+    out["p12_future"] = lab.issue_p12(structure, "auth_cli", os.path.join(root, "future"), start=future,
+                                      stamp="future")[0]
     # a bundle from another CA (a foreign root that signs its own leaf)
     key = labpki.new_key(2048)
     root_cert = labpki.make_ca(labpki.name([(labpki.NameOID.COMMON_NAME, "FOREIGN LAB ROOT")]), key)
     leaf_key = labpki.new_key(2048)
     leaf = labpki.make_leaf(labpki.org_subject(structure, "Client_ROC_Annuaire_AMC"), leaf_key.public_key(),
                             "auth_cli", root_cert, key)
-    (_, _), (aci_cert, _) = lab.igc()
+    aci_cert = lab.igc()[1][0]
     foreign_p12 = os.path.join(root, "foreign.p12")
     with open(foreign_p12, "wb") as handle:  # claims the real ACI in the bundle, but is signed by another CA
         handle.write(labpki.p12_bytes(leaf_key, leaf, [aci_cert], PASS, "foreign"))
@@ -73,7 +73,9 @@ def _make_fixtures(root):
     acr_pem = os.path.join(lab.root, "igc/ACR-EL-TEST.pem")
     cli = os.path.join(root, "cli")
     os.makedirs(cli, exist_ok=True)
-    p = lambda name: os.path.join(cli, name)  # noqa: E731
+
+    def p(name):
+        return os.path.join(cli, name)
     openssl("genrsa", "-out", p("leaf.key"), "2048")
     openssl("req", "-new", "-key", p("leaf.key"), "-out", p("leaf.csr"), "-utf8",
             "-subj", "/C=FR/ST=Côte-d'Or (21)/O=CHU LAB DE DIJON/OU=1210780581/CN=Client_ROC_Annuaire_AMC")

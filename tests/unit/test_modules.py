@@ -19,7 +19,7 @@ def b64file(path):
 
 def tree_hashes(root):
     out = {}
-    for base, _, files in os.walk(root):
+    for base, _dirs, files in os.walk(root):
         for name in files:
             path = os.path.join(base, name)
             st = os.stat(path)
