@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Every test of esante.roc, in order: lint, sanity, unit, molecule (or the parts named as arguments).
+# Each part records how many checks passed and failed; the last line sums them all:
+#   N passed, N failed
+# Exit status is non-zero when anything failed. Called by `make test` (which sets up the venvs,
+# the lab PKI, the images and the installed collection first).
+set -uo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+out="$top/tests/output/results"
+rm -rf "$out"
+mkdir -p "$out"
+parts=("$@")
+[ ${#parts[@]} -eq 0 ] && parts=(lint sanity unit molecule)
+export PATH="$top/.venv/bin:$PATH"
+
+record() { # name passed failed
+  echo "$2 $3" >"$out/$1.count"
+  printf '== %-28s %4d passed, %d failed\n' "$1" "$2" "$3"
+}
+
+# one command = one check
+check() { # name command...
+  local name=$1
+  shift
+  if "$@" >"$out/$name.log" 2>&1; then
+    record "$name" 1 0
+  else
+    tail -30 "$out/$name.log"
+    record "$name" 0 1
+  fi
+}
+
+# a pytest run: its own counts, from its junit report
+pytest_part() { # name python args...
+  local name=$1 python=$2
+  shift 2
+  "$python" -m pytest -q -p no:cacheprovider --junitxml="$out/$name.xml" "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  tail -3 "$out/$name.log"
+  junit_count "$name" "$out/$name.xml" "$rc"
+}
+
+junit_count() { # name xml rc
+  local counts
+  counts=$(python3 - "$2" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print("0 0")
+    sys.exit()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+total = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+print(total - bad - skipped, bad)
+EOF
+  )
+  read -r passed failed <<<"$counts"
+  # a runner that failed without reporting a failure (crash, collection error) counts as one failure
+  if [ "$3" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  record "$1" "$passed" "$failed"
+}
+
+for part in "${parts[@]}"; do
+  case "$part" in
+  lint)
+    check lint-ruff ruff check .
+    check lint-yamllint yamllint .
+    check lint-ansible-lint ansible-lint --profile production
+    ;;
+  sanity)
+    check sanity-ansible-test bash tests/sanity.sh --requirements
+    ;;
+  unit)
+    pytest_part unit-newest-cryptography "$top/.venv/bin/python" tests/unit
+    ROC_REUSE_FIXTURES=1 pytest_part unit-oldest-cryptography "$top/.venv-oldest/bin/python" tests/unit
+    ;;
+  molecule)
+    rm -f "$out/molecule-testinfra.xml"
+    MOLECULE_JUNIT_XML="$out/molecule-testinfra.xml" molecule test -s default >"$out/molecule.log" 2>&1
+    rc=$?
+    sed 's/\x1b\[[0-9;]*m//g' "$out/molecule.log" | grep -E "Executed|passed|failed" | tail -12
+    junit_count molecule-testinfra "$out/molecule-testinfra.xml" "$rc"
+    if [ "$rc" -eq 0 ]; then record molecule-converge-idempotence 1 0; else record molecule-converge-idempotence 0 1; fi
+    ;;
+  *)
+    echo "unknown part: $part (lint, sanity, unit, molecule)" >&2
+    exit 2
+    ;;
+  esac
+done
+
+total_passed=0
+total_failed=0
+for f in "$out"/*.count; do
+  read -r p f2 <"$f"
+  total_passed=$((total_passed + p))
+  total_failed=$((total_failed + f2))
+done
+echo
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
