@@ -85,7 +85,14 @@ for part in "${parts[@]}"; do
     rc=$?
     sed 's/\x1b\[[0-9;]*m//g' "$out/molecule.log" | grep -E "Executed|passed|failed" | tail -12
     junit_count molecule-testinfra "$out/molecule-testinfra.xml" "$rc"
-    if [ "$rc" -eq 0 ]; then record molecule-converge-idempotence 1 0; else record molecule-converge-idempotence 0 1; fi
+    # the scenario's own steps, each a check
+    for step in create prepare converge idempotence; do
+      if sed 's/\x1b\[[0-9;]*m//g' "$out/molecule.log" | grep "default ➜ $step: Executed: Successful" >/dev/null; then
+        record "molecule-$step" 1 0
+      else
+        record "molecule-$step" 0 1
+      fi
+    done
     ;;
   *)
     echo "unknown part: $part (lint, sanity, unit, molecule)" >&2

@@ -70,7 +70,8 @@ def resolve_gid(group):
 
 
 class _Planned(object):
-    __slots__ = ("path", "content", "mode", "uid", "gid", "backup", "sensitive", "tmp", "old", "action", "label")
+    __slots__ = ("path", "content", "mode", "uid", "gid", "backup", "sensitive", "tmp", "old", "old_mode", "action",
+                 "label")
 
 
 class FileWriter(object):
@@ -86,6 +87,7 @@ class FileWriter(object):
         self.backup_files = {}
         self.results = {}
         self._locks = {}
+        self._applied = []
 
     # ------------------------------------------------------------------ folders and locks
     def ensure_dir(self, path, mode=0o755, owner=None, group=None):
@@ -149,13 +151,14 @@ class FileWriter(object):
         item.label = label or os.path.basename(path)
         item.uid, item.gid = resolve_uid(owner), resolve_gid(group)
         item.tmp = None
-        item.old = None
+        item.old = item.old_mode = None
         if os.path.isdir(path):
             raise RocError("%s: %s is a folder, not a file" % (item.label, path))
         if os.path.lexists(path):
             try:
                 with open(path, "rb") as handle:
                     item.old = handle.read()
+                item.old_mode = os.stat(path).st_mode & 0o7777
             except (IOError, OSError) as exc:
                 raise RocError("%s: cannot read the existing %s (%s)" % (item.label, path, exc.strerror))
         wanted_mode = parse_mode(mode)
@@ -212,13 +215,14 @@ class FileWriter(object):
             for item in todo:
                 if item.action in ("create", "replace"):
                     self._stage(item)
-            done = []
+            done = self._applied
             try:
                 for item in todo:
                     self._apply(item)
                     done.append(item)
             except (IOError, OSError) as exc:
                 self._roll_back(done)
+                self._applied = []
                 raise RocError("writing %s failed, earlier files of this call were put back: %s" % (
                     item.path, exc.strerror or exc))
         finally:
@@ -262,7 +266,20 @@ class FileWriter(object):
         except Exception:  # SELinux tooling absent or policy unreadable: not fatal for the write
             pass
 
+    def revert(self):
+        """Put back every file this writer changed (after a failed follow-up step)."""
+        self._roll_back(self._applied)
+        self._applied = []
+
     def _apply(self, item):
+        if item.action == "remove":
+            if item.backup:
+                backup = "%s.%s~" % (item.path, time.strftime("%Y-%m-%d@%H:%M:%S"))
+                os.link(item.path, backup)
+                self.backup_files[item.path] = backup
+            os.unlink(item.path)
+            self._fsync_dir(os.path.dirname(item.path))
+            return
         if item.action == "attributes":
             if item.uid is not None or item.gid is not None:
                 os.chown(item.path, -1 if item.uid is None else item.uid, -1 if item.gid is None else item.gid)
@@ -290,7 +307,7 @@ class FileWriter(object):
                                                dir=os.path.dirname(item.path))
                     with os.fdopen(fd, "wb") as handle:
                         handle.write(item.old)
-                    os.chmod(tmp, item.mode)
+                    os.chmod(tmp, item.old_mode if item.old_mode is not None else item.mode)
                     os.rename(tmp, item.path)
             except (IOError, OSError):
                 pass
@@ -306,26 +323,24 @@ class FileWriter(object):
         except OSError:
             pass
 
-    def remove(self, path, backup=False, label=None):
-        """Plan the removal of path (kept aside as a backup only when asked)."""
+    def plan_remove(self, path, backup=False, sensitive=False, label=None):
+        """Plan the removal of path (kept aside as a backup only when asked). True when it exists."""
         path = os.path.abspath(path)
         if not os.path.lexists(path):
             self.results[path] = "none"
             return False
+        item = _Planned()
+        item.path, item.content, item.backup, item.sensitive = path, None, backup, sensitive
+        item.label = label or os.path.basename(path)
+        item.uid = item.gid = item.tmp = None
+        item.mode = item.old_mode = os.stat(path).st_mode & 0o7777
+        with open(path, "rb") as handle:
+            item.old = handle.read()
+        item.action = "remove"
         self.changed = True
-        self.diff.append({"before_header": path, "after_header": path, "before": "(present)\n", "after": "(absent)\n"})
+        self.diff.append({"before_header": path, "after_header": path,
+                          "before": HIDDEN + "\n" if sensitive else item.old.decode("utf-8", "replace"),
+                          "after": "(absent)\n"})
+        self.planned.append(item)
         self.results[path] = "remove"
-        if self.check_mode:
-            return True
-        self.lock(os.path.dirname(path))
-        try:
-            if backup:
-                bpath = "%s.%s~" % (path, time.strftime("%Y-%m-%d@%H:%M:%S"))
-                os.link(path, bpath)
-                self.backup_files[path] = bpath
-            os.unlink(path)
-        except OSError as exc:
-            raise RocError("%s: cannot remove %s (%s)" % (label or os.path.basename(path), path, exc.strerror))
-        finally:
-            self.unlock()
         return True

@@ -115,8 +115,8 @@ def aki(issuer_cert):
     return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key())
 
 
-def make_ca(subject, key, issuer_cert=None, issuer_key=None, pathlen=None, years=20):
-    start = now() - datetime.timedelta(days=1)
+def make_ca(subject, key, issuer_cert=None, issuer_key=None, pathlen=None, years=20, start=None):
+    start = start or (now() - datetime.timedelta(days=1))
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)

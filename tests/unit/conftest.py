@@ -67,6 +67,11 @@ def _make_fixtures(root):
     with open(foreign_p12, "wb") as handle:  # claims the real ACI in the bundle, but is signed by another CA
         handle.write(labpki.p12_bytes(leaf_key, leaf, [aci_cert], PASS, "foreign"))
     out["p12_foreign"] = foreign_p12
+    expired_ca = labpki.make_ca(labpki.name([(labpki.NameOID.COMMON_NAME, "EXPIRED LAB CA")]), key, years=1,
+                                start=past)
+    out["expired_ca"] = os.path.join(root, "expired-ca.pem")
+    with open(out["expired_ca"], "wb") as handle:
+        handle.write(labpki.pem(expired_ca))
 
     # openssl CLI made material: key, leaf PEM/DER, RC2-40 and AES bundles, p7b PEM/DER
     aci_pem, aci_key = os.path.join(lab.root, "igc/ACI-EL-ORG-TEST.pem"), os.path.join(lab.root, "igc/ACI-EL-ORG-TEST.key")

@@ -54,5 +54,31 @@ def test_csr_subject_seen_by_openssl(host):
 
 
 def test_no_bundle_on_the_target(host):
-    out = host.run("find / -xdev -name '*.p12' -not -path '/proc/*' 2>/dev/null")
+    # the platform's bundles travel in memory: no copy anywhere (the truststore is ours, not a bundle)
+    out = host.run("find / -xdev \\( -name '*.p12' -o -name '*.pfx' \\) -not -path /etc/roc/truststore.p12 2>/dev/null")
     assert out.stdout.strip() == ""
+
+
+ANCHORS = ["lab-ACR-EL-TEST", "lab-ACI-EL-ORG-TEST", "lab-GIE-ROOT", "lab-AC-SERVEUR", "lab-AC-SERVICES-APPLICATIFS"]
+
+
+def test_system_store_trusts_the_lab_leaf(host):
+    for name in ANCHORS:
+        assert host.file("/usr/local/share/ca-certificates/%s.crt" % name).mode == 0o644
+    out = host.check_output("openssl verify %s/Client_ROC_Annuaire_AMC.crt", P12)
+    assert out.endswith(": OK")
+    out = host.check_output("openssl verify /etc/roc/csr/Client_ROC_Annuaire_AMC.crt")
+    assert out.endswith(": OK")
+
+
+def test_java_truststore_listed_by_keytool(host):
+    out = host.check_output("keytool -list -keystore /etc/roc/truststore.p12 -storepass lab-only-changeit")
+    for name in ANCHORS:
+        assert name.lower() + "," in out
+    assert out.count("trustedCertEntry") == len(ANCHORS)
+
+
+def test_amc_bundle_holds_only_the_amc_side(host):
+    content = host.file("/etc/roc/amc-trust.pem").content_string
+    assert content.count("BEGIN CERTIFICATE") == 2
+    assert "lab-GIE-ROOT" in content and "lab-AC-SERVEUR" in content and "ACI-EL-ORG" not in content

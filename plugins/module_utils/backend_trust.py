@@ -1,0 +1,295 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""esante.roc.trust_anchor: CA certificates into the system store, an application bundle or a Java
+keystore, all anchors in one call. Every anchor is checked (CA, dates, pin) before anything changes."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import shutil
+import tempfile
+
+from ansible_collections.esante.roc.plugins.module_utils import common
+from ansible_collections.esante.roc.plugins.module_utils.loader import (
+    RocError, certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
+    normalize_fingerprint, not_valid_after)
+from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
+
+# Per-family layout of the system trust store (linux-system-roles/certificate does the same).
+SYSTEM_STORES = {
+    "debian": {"dir": "/usr/local/share/ca-certificates", "suffix": ".crt", "update": ["update-ca-certificates"]},
+    "redhat": {"dir": "/etc/pki/ca-trust/source/anchors", "suffix": ".pem", "update": ["update-ca-trust", "extract"]},
+    "suse": {"dir": "/etc/pki/trust/anchors", "suffix": ".pem", "update": ["update-ca-certificates"]},
+}
+FAMILY_IDS = {
+    "debian": ("debian", "ubuntu", "linuxmint", "raspbian", "devuan", "pop"),
+    "redhat": ("rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "scientific", "redhat"),
+    "suse": ("sles", "sled", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "suse"),
+}
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+BUNDLE_MARK = "# esante.roc anchor: "
+
+ARGUMENT_SPEC = dict(
+    anchors=dict(type="list", elements="dict", required=True, options=dict(
+        name=dict(type="str", required=True),
+        src=dict(type="path"),
+        content=dict(type="str"),
+        sha256=dict(type="str"),
+    )),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    store=dict(type="str", default="system", choices=["system", "bundle", "java"]),
+    os_family=dict(type="str", choices=["auto", "debian", "redhat", "suse"], default="auto"),
+    store_dir=dict(type="path"),
+    update_command=dict(type="list", elements="str"),
+    bundle_path=dict(type="path"),
+    keystore_path=dict(type="path"),
+    keystore_password=dict(type="str", no_log=True),
+    keytool_path=dict(type="str", default="keytool", no_log=False),
+    **common.FILE_OPTIONS
+)
+
+
+def detect_family(os_release_path="/etc/os-release"):
+    """'debian', 'redhat' or 'suse' from /etc/os-release (ID, then ID_LIKE)."""
+    fields = {}
+    try:
+        with open(os_release_path) as handle:
+            for line in handle:
+                if "=" in line:
+                    key, value = line.strip().split("=", 1)
+                    fields[key] = value.strip().strip('"').lower()
+    except (IOError, OSError):
+        raise RocError("os_family: cannot read %s to detect the distribution; set os_family" % os_release_path)
+    candidates = [fields.get("ID", "")] + fields.get("ID_LIKE", "").split()
+    for candidate in candidates:
+        for family, ids in FAMILY_IDS.items():
+            if candidate in ids:
+                return family
+    raise RocError("os_family: distribution '%s' is not known (debian, redhat or suse family); set os_family"
+                   % fields.get("ID", "?"))
+
+
+def expand_anchors(anchors, state):
+    """[(name, cert)] for every CA certificate, after every check. Refuses before anything changes."""
+    expanded = []
+    seen = set()
+    for index, anchor in enumerate(anchors):
+        name = anchor["name"]
+        label = "anchors[%d] (%s)" % (index, name)
+        if not NAME_RE.match(name or ""):
+            raise RocError("%s: name must be letters, digits, '.', '_' or '-'" % label)
+        if name in seen:
+            raise RocError("%s: the name is used twice" % label)
+        seen.add(name)
+        if state == "absent" and anchor.get("content") is None:
+            expanded.append((name, None))
+            continue
+        if anchor.get("content") is None:
+            raise RocError("%s: give src (a file on the controller) or content" % label)
+        certs = load_certificates(content_to_bytes(anchor["content"], label), label)
+        if anchor.get("sha256"):
+            pin = normalize_fingerprint(anchor["sha256"])
+            if len(pin) != 64:
+                raise RocError("%s: sha256 pin '%s' is not a SHA-256 fingerprint (64 hex digits)" % (label, anchor["sha256"]))
+            pinned = [c for c in certs if normalize_fingerprint(fingerprint_sha256(c)) == pin]
+            if not pinned:
+                raise RocError("%s: pin mismatch: expected sha256 %s, the file holds %s" % (
+                    label, anchor["sha256"], ", ".join(fingerprint_sha256(c) for c in certs)))
+            certs = pinned
+        for cert in certs:
+            subject = cert.subject.rfc4514_string()
+            if not is_ca(cert):
+                raise RocError("%s: %s is not a CA certificate (basicConstraints CA:TRUE missing)" % (label, subject))
+            problem = date_problem(cert, subject)
+            if problem and state == "present":
+                raise RocError("%s: %s" % (label, problem))
+        if len(certs) == 1:
+            expanded.append((name, certs[0]))
+        else:
+            expanded.extend(("%s-%d" % (name, i + 1), cert) for i, cert in enumerate(certs))
+    return expanded
+
+
+def anchor_result(name, cert, path, action):
+    result = {"name": name, "path": path, "action": action}
+    if cert is not None:
+        result.update(subject=cert.subject.rfc4514_string(), sha256=fingerprint_sha256(cert),
+                      not_after=not_valid_after(cert).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return result
+
+
+# ------------------------------------------------------------------------------------ stores
+def run_system(module, writer, expanded):
+    params = module.params
+    family = params["os_family"] if params["os_family"] != "auto" else detect_family()
+    layout = SYSTEM_STORES[family]
+    directory = params.get("store_dir") or layout["dir"]
+    results = []
+    common.ensure_parent(writer, os.path.join(directory, "x"), False)
+    for name, cert in expanded:
+        path = os.path.join(directory, name + layout["suffix"])
+        if params["state"] == "present":
+            writer.plan(path, certificate_pem(cert), mode=params["mode"] or "0644", owner=params["owner"],
+                        group=params["group"], backup=False, label=name)
+        else:
+            writer.plan_remove(path, label=name)
+        results.append(anchor_result(name, cert, path, writer.results[os.path.abspath(path)]))
+    content_changed = any(r["action"] in ("create", "replace", "remove") for r in results)
+    writer.commit()
+    if content_changed and not module.check_mode:
+        command = params.get("update_command") or layout["update"]
+        rc, out, err = module.run_command(command)
+        if rc != 0:
+            writer.revert()
+            raise RocError("the trust store update command '%s' failed (rc %d), the anchor files were put back: %s" % (
+                " ".join(command), rc, (err or out).strip()))
+    return results, {"os_family": family, "store_dir": directory}
+
+
+def run_bundle(module, writer, expanded):
+    params = module.params
+    path = params.get("bundle_path")
+    if not path:
+        raise RocError("bundle_path: required with store=bundle")
+    blocks = _read_bundle(path)
+    for name, cert in expanded:
+        if params["state"] == "present":
+            blocks[name] = certificate_pem(cert).decode("ascii")
+        else:
+            blocks.pop(name, None)
+    if params["state"] == "present":
+        # exactly the given anchors
+        blocks = dict((name, blocks[name]) for name, _cert in expanded)
+    results = [anchor_result(name, cert, path, "present" if name in blocks else "absent") for name, cert in expanded]
+    common.ensure_parent(writer, path, False)
+    if blocks:
+        text = "".join("%s%s\n%s" % (BUNDLE_MARK, name, pem) for name, pem in blocks.items())
+        writer.plan(path, text.encode("ascii"), mode=params["mode"] or "0644", owner=params["owner"],
+                    group=params["group"], backup=params["backup"], label="bundle_path")
+    else:
+        writer.plan_remove(path, label="bundle_path")
+    writer.commit()
+    action = writer.results.get(os.path.abspath(path), "none")
+    for result in results:
+        result["action"] = action
+    return results, {"bundle_path": path}
+
+
+def _read_bundle(path):
+    blocks = {}
+    if not os.path.exists(path):
+        return blocks
+    with open(path) as handle:
+        current = None
+        for line in handle:
+            if line.startswith(BUNDLE_MARK):
+                current = line[len(BUNDLE_MARK):].strip()
+                blocks[current] = ""
+            elif current is not None:
+                blocks[current] += line
+    return blocks
+
+
+def run_java(module, writer, expanded):
+    params = module.params
+    path, password = params.get("keystore_path"), params.get("keystore_password")
+    if not path or not password:
+        raise RocError("keystore_path and keystore_password: required with store=java")
+    keytool = params["keytool_path"]
+    if not os.path.isabs(keytool):
+        keytool = module.get_bin_path(keytool)
+    if not keytool or not os.path.exists(keytool):
+        raise RocError("keytool: not found on this host; install a Java runtime (Debian/Ubuntu: default-jre-headless)")
+    env = {"ROC_KEYSTORE_PASSWORD": password}
+    present = _keystore_entries(module, keytool, path, env) if os.path.exists(path) else {}
+    wanted = dict((name, cert) for name, cert in expanded)
+    actions = {}
+    for name, cert in expanded:
+        alias = name.lower()  # keytool folds aliases to lower case
+        if params["state"] == "present":
+            if alias not in present:
+                actions[name] = "create"
+            elif present[alias] != normalize_fingerprint(fingerprint_sha256(cert)):
+                actions[name] = "replace"
+            else:
+                actions[name] = "none"
+        else:
+            actions[name] = "remove" if alias in present else "none"
+    results = [anchor_result(name, wanted[name], path, actions[name]) for name, _cert in expanded]
+    todo = [n for n, a in actions.items() if a != "none"]
+    if not todo:
+        return results, {"keystore_path": path}
+    writer.changed = True
+    writer.diff.append({"before_header": path, "after_header": path,
+                        "before": "".join("%s\n" % a for a in sorted(present)),
+                        "after": "".join("%s: %s\n" % (n, actions[n]) for n in sorted(todo))})
+    if module.check_mode:
+        return results, {"keystore_path": path}
+    directory = os.path.dirname(os.path.abspath(path))
+    common.ensure_parent(writer, path, True, params["owner"], params["group"])
+    work = tempfile.mkdtemp(prefix=".esante-roc-", dir=directory)
+    try:
+        copy = os.path.join(work, "keystore")
+        if os.path.exists(path):
+            shutil.copy2(path, copy)
+        for name in todo:
+            alias = name.lower()
+            if actions[name] in ("replace", "remove"):
+                _keytool(module, [keytool, "-delete", "-alias", alias, "-keystore", copy,
+                                  "-storepass:env", "ROC_KEYSTORE_PASSWORD"], env)
+            if actions[name] in ("create", "replace"):
+                pem = os.path.join(work, alias + ".pem")
+                with open(pem, "wb") as handle:
+                    handle.write(certificate_pem(wanted[name]))
+                _keytool(module, [keytool, "-importcert", "-noprompt", "-trustcacerts", "-alias", alias,
+                                  "-file", pem, "-keystore", copy, "-storetype", "PKCS12",
+                                  "-storepass:env", "ROC_KEYSTORE_PASSWORD"], env)
+        with open(copy, "rb") as handle:
+            data = handle.read()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    writer.plan(path, data, mode=params["mode"] or "0644", owner=params["owner"], group=params["group"],
+                backup=params["backup"], label="keystore_path")
+    writer.commit()
+    return results, {"keystore_path": path}
+
+
+def _keytool(module, argv, env):
+    rc, out, err = module.run_command(argv, environ_update=env)
+    if rc != 0:
+        raise RocError("keytool %s failed (rc %d): %s" % (argv[1], rc, (err or out).strip()))
+    return out
+
+
+def _keystore_entries(module, keytool, path, env):
+    """{alias: SHA-256 fingerprint (plain hex)} of a keystore, as keytool lists it."""
+    out = _keytool(module, [keytool, "-list", "-v", "-keystore", path, "-storepass:env", "ROC_KEYSTORE_PASSWORD"], env)
+    entries, alias = {}, None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Alias name:"):
+            alias = line.split(":", 1)[1].strip().lower()
+        elif line.startswith("SHA256:") and alias is not None and alias not in entries:
+            entries[alias] = normalize_fingerprint(line.split(":", 1)[1])
+    return entries
+
+
+def run(module):
+    params = module.params
+    expanded = expand_anchors(params["anchors"], params["state"])
+    writer = FileWriter(module)
+    store = params["store"]
+    if store == "system":
+        results, extra = run_system(module, writer, expanded)
+    elif store == "bundle":
+        results, extra = run_bundle(module, writer, expanded)
+    else:
+        results, extra = run_java(module, writer, expanded)
+    result = common.writer_result(writer)
+    result.update(extra)
+    result["anchors"] = results
+    return result
