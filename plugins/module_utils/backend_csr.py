@@ -12,7 +12,7 @@ import os
 from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     NameOID, RocError, hashes, key_matches, key_size, load_private_key, private_key_pem, public_key_sha256,
-    read_file, rsa, same_private_key, serialization, x509)
+    read_file, rsa, key_file_holds, serialization, x509)
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
 ARGUMENT_SPEC = dict(
@@ -115,7 +115,7 @@ def run(module):
     common.ensure_parent(writer, key_path, True, params["owner"], params["group"])
     writer.plan(key_path, private_key_pem(key, passphrase), mode=params["mode"], owner=params["owner"],
                 group=params["group"], backup=params["backup"], sensitive=True, default_mode=0o600,
-                same=lambda old: _same_key(old, key, passphrase), label="privatekey_path")
+                same=lambda old: key_file_holds(old, key, passphrase), label="privatekey_path")
     csr = existing_csr(csr_path)
     csr_created = not csr_is_current(csr, subject, key)
     if csr_created:
@@ -138,11 +138,3 @@ def run(module):
         warnings=warnings,
     )
     return result
-
-
-def _same_key(old_bytes, key, passphrase):
-    try:
-        return same_private_key(load_private_key(old_bytes, passphrase), key) and (
-            bool(passphrase) == (b"ENCRYPTED" in old_bytes))
-    except RocError:
-        return False

@@ -18,7 +18,7 @@ from ansible_collections.esante.roc.plugins.module_utils.facts import certificat
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, build_chain, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
     is_signed_by, key_matches, load_certificates, load_pkcs12, load_private_key, private_key_pem, read_file,
-    same_private_key)
+    key_file_holds)
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
 CHECK_OPTIONS = dict(
@@ -94,7 +94,7 @@ def install(module, writer, key, cert, chain, paths, key_bytes=None, key_passphr
     if key_bytes is not None:
         writer.plan(paths["privatekey"], key_bytes, mode=params["mode"], owner=owner, group=group,
                     backup=params["backup"], sensitive=True, default_mode=0o600, label="privatekey_path",
-                    same=lambda old: _same_key(old, key, key_passphrase))
+                    same=lambda old: key_file_holds(old, key, key_passphrase))
     cert_mode = params.get("cert_mode") or params.get("mode")
     files = {"certificate": certificate_pem(cert)}
     if paths.get("chain"):
@@ -110,14 +110,6 @@ def install(module, writer, key, cert, chain, paths, key_bytes=None, key_passphr
     result["certificate"] = certificate_facts(cert)
     result["chain"] = [c.subject.rfc4514_string() for c in chain]
     return result
-
-
-def _same_key(old, key, passphrase):
-    try:
-        return same_private_key(load_private_key(old, passphrase), key) and (
-            bool(passphrase) == (b"ENCRYPTED" in old))
-    except RocError:
-        return False
 
 
 # --------------------------------------------------------------------------------- pkcs12_unpack

@@ -395,6 +395,16 @@ def same_private_key(a, b):
         serialization.Encoding.DER, raw, none)
 
 
+def key_file_holds(old_bytes, key, passphrase=None):
+    """Whether an existing key file holds this key, encrypted exactly when a passphrase is asked
+    (an encrypted key is rewritten with a new salt each time: compare the key, not the bytes)."""
+    try:
+        return same_private_key(load_private_key(old_bytes, passphrase), key) and (
+            bool(passphrase) == _key_is_encrypted(old_bytes))
+    except RocError:
+        return False
+
+
 def key_size(key):
     return getattr(key, "key_size", None)
 
