@@ -17,7 +17,7 @@ from ansible_collections.esante.roc.plugins.module_utils import common, igc
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, build_chain, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
-    is_signed_by, key_matches, load_certificates, load_pkcs12, load_private_key, private_key_pem, read_file,
+    key_matches, load_certificates, load_pkcs12, load_private_key, private_key_pem, read_file,
     key_file_holds)
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
@@ -72,11 +72,10 @@ def verify_leaf(cert, key, candidates, params, what):
     if params.get("ca_path"):
         extra = load_certificates(read_file(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"])
         candidates = extra + list(candidates)
-    chain = build_chain(cert, candidates)
-    if candidates or params.get("ca_path"):
-        if not chain or not is_signed_by(cert, chain[0]):
-            issuer = cert.issuer.rfc4514_string()
-            raise RocError("%s: the certificate is not signed by any CA given (its issuer is %s)" % (what, issuer))
+    chain = build_chain(cert, candidates)  # chain[0], when there is one, verifies cert's signature
+    if candidates and not chain:
+        issuer = cert.issuer.rfc4514_string()
+        raise RocError("%s: the certificate is not signed by any CA given (its issuer is %s)" % (what, issuer))
     if not params.get("allow_expired"):
         problem = date_problem(cert, "the certificate")
         if problem:

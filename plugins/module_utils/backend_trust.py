@@ -164,7 +164,6 @@ def run_bundle(module, writer, expanded):
     if params["state"] == "present":
         # exactly the given anchors
         blocks = dict((name, blocks[name]) for name, _cert in expanded)
-    results = [anchor_result(name, cert, path, "present" if name in blocks else "absent") for name, cert in expanded]
     common.ensure_parent(writer, path, False)
     if blocks:
         text = "".join("%s%s\n%s" % (BUNDLE_MARK, name, pem) for name, pem in blocks.items())
@@ -174,9 +173,7 @@ def run_bundle(module, writer, expanded):
         writer.plan_remove(path, label="bundle_path")
     writer.commit()
     action = writer.results.get(os.path.abspath(path), "none")
-    for result in results:
-        result["action"] = action
-    return results, {"bundle_path": path}
+    return [anchor_result(name, cert, path, action) for name, cert in expanded], {"bundle_path": path}
 
 
 def _read_bundle(path):

@@ -140,18 +140,26 @@ def _pkcs7_certificates(data, pem, what):
     return list(certs)
 
 
-def _tlv(data, pos, what):
-    """(tag, start of content, end of content) of the DER/BER element at pos (definite lengths)."""
+def _der_header(data, pos=0):
+    """(tag, start of content, content length) of the DER/BER element at pos, or None when its
+    header cannot be read (definite lengths up to 4 bytes). The content may run past the data."""
     if pos + 2 > len(data):
-        raise RocError("%s: the PKCS#7 bundle is truncated" % what)
+        return None
     tag, first = data[pos], data[pos + 1]
     if first < 0x80:
-        start, length = pos + 2, first
-    else:
-        count = first & 0x7F
-        if count == 0 or count > 4:
-            raise RocError("%s: the PKCS#7 bundle uses an unsupported length encoding" % what)
-        start, length = pos + 2 + count, int.from_bytes(data[pos + 2:pos + 2 + count], "big")
+        return tag, pos + 2, first
+    count = first & 0x7F
+    if count == 0 or count > 4 or pos + 2 + count > len(data):
+        return None
+    return tag, pos + 2 + count, int.from_bytes(data[pos + 2:pos + 2 + count], "big")
+
+
+def _tlv(data, pos, what):
+    """(tag, start of content, end of content) of the element at pos, inside a PKCS#7 bundle."""
+    header = _der_header(data, pos)
+    if header is None:
+        raise RocError("%s: the PKCS#7 bundle is truncated or uses an unsupported length encoding" % what)
+    tag, start, length = header
     if start + length > len(data):
         raise RocError("%s: the PKCS#7 bundle is truncated or corrupted" % what)
     return tag, start, start + length
@@ -228,15 +236,8 @@ def _first_der_element(der, what):
 
 def _der_length(der):
     """Total length (header + content) of the first DER element, or None if unreadable."""
-    if len(der) < 2:
-        return None
-    first = der[1]
-    if first < 0x80:
-        return 2 + first
-    count = first & 0x7F
-    if count == 0 or count > 4 or len(der) < 2 + count:
-        return None
-    return 2 + count + int.from_bytes(der[2:2 + count], "big")
+    header = _der_header(der)
+    return None if header is None else header[1] + header[2]
 
 
 def load_certificate(data, what="certificate"):

@@ -274,9 +274,7 @@ class FileWriter(object):
     def _apply(self, item):
         if item.action == "remove":
             if item.backup:
-                backup = "%s.%s~" % (item.path, time.strftime("%Y-%m-%d@%H:%M:%S"))
-                os.link(item.path, backup)
-                self.backup_files[item.path] = backup
+                self._backup(item)
             os.unlink(item.path)
             self._fsync_dir(os.path.dirname(item.path))
             return
@@ -286,14 +284,19 @@ class FileWriter(object):
             os.chmod(item.path, item.mode)
             return
         if item.old is not None and item.backup:
-            backup = "%s.%s~" % (item.path, time.strftime("%Y-%m-%d@%H:%M:%S"))
-            if os.path.lexists(backup):
-                backup = "%s.%d~" % (backup[:-1], os.getpid())
-            os.link(item.path, backup)
-            self.backup_files[item.path] = backup
+            self._backup(item)
         os.rename(item.tmp, item.path)
         item.tmp = None
         self._fsync_dir(os.path.dirname(item.path))
+
+    def _backup(self, item):
+        """Keep the current file aside as <name>.<timestamp>~: a hard link, so it keeps the inode's
+        mode and is never readable wider than the original, not even for an instant."""
+        backup = "%s.%s~" % (item.path, time.strftime("%Y-%m-%d@%H:%M:%S"))
+        if os.path.lexists(backup):
+            backup = "%s.%d~" % (backup[:-1], os.getpid())
+        os.link(item.path, backup)
+        self.backup_files[item.path] = backup
 
     def _roll_back(self, done):
         for item in reversed(done):

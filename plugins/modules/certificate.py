@@ -19,15 +19,10 @@ description:
     O(service), fits O(usage), is signed by a CA of O(chain) (when given) and is valid today.
 author:
   - esante.roc maintainers (@esante-roc)
+extends_documentation_fragment:
+  - esante.roc.files
 requirements:
   - python3-cryptography >= 3.4 on the target
-attributes:
-  check_mode:
-    description: Predicts the changes and writes nothing.
-    support: full
-  diff_mode:
-    description: Shows what changes in each file; key material is never shown.
-    support: full
 options:
   src:
     description: The certificate file on the controller (PEM, DER or PKCS#7; extra certificates in it join the chain).
@@ -73,19 +68,9 @@ options:
     description: Install a certificate that is expired or not yet valid.
     type: bool
     default: false
-  owner:
-    description: Owner of the written files.
-    type: str
-  group:
-    description: Group of the written files.
-    type: str
   mode:
     description: Mode of the written files (octal string); C(0644) for new files.
     type: raw
-  backup:
-    description: Keep a replaced certificate aside as C(<name>.<timestamp>~).
-    type: bool
-    default: true
 seealso:
   - module: esante.roc.csr
 """

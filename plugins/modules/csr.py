@@ -24,15 +24,10 @@ description:
     group and mode set before the first byte; a replaced key is kept aside when O(backup=true).
 author:
   - esante.roc maintainers (@esante-roc)
+extends_documentation_fragment:
+  - esante.roc.files
 requirements:
   - python3-cryptography >= 3.4 on the target
-attributes:
-  check_mode:
-    description: Predicts the changes and writes nothing.
-    support: full
-  diff_mode:
-    description: Shows what changes in each file; key material is never shown.
-    support: full
 options:
   privatekey_path:
     description: Path of the private key on the target (PEM, PKCS#8).
@@ -79,12 +74,6 @@ options:
     type: str
     default: never
     choices: [never, always]
-  owner:
-    description: Owner of the key and CSR.
-    type: str
-  group:
-    description: Group of the key and CSR (a folder created for the key is 0750 with it, else 0700).
-    type: str
   mode:
     description: Mode of the key file (octal string). A new key defaults to C(0600).
     type: raw
@@ -92,10 +81,6 @@ options:
     description: Mode of the CSR file.
     type: raw
     default: "0644"
-  backup:
-    description: Keep a replaced key aside as C(<name>.<timestamp>~).
-    type: bool
-    default: true
 seealso:
   - module: esante.roc.certificate
   - module: esante.roc.pkcs12_unpack

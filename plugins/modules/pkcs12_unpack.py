@@ -25,15 +25,10 @@ description:
     cryptography and OpenSSL can.
 author:
   - esante.roc maintainers (@esante-roc)
+extends_documentation_fragment:
+  - esante.roc.files
 requirements:
   - python3-cryptography >= 3.4 on the target
-attributes:
-  check_mode:
-    description: Predicts the changes and writes nothing.
-    support: full
-  diff_mode:
-    description: Shows what changes in each file; key material is never shown.
-    support: full
 options:
   src:
     description:
@@ -88,12 +83,6 @@ options:
   key_passphrase:
     description: Keep the key encrypted at rest with this passphrase (PKCS#8, best available encryption).
     type: str
-  owner:
-    description: Owner of the written files.
-    type: str
-  group:
-    description: Group of the written files (a folder created for the key is 0750 with it, else 0700).
-    type: str
   mode:
     description: Mode of the key file (octal string). Defaults to C(0600) for a new key.
     type: raw
@@ -101,10 +90,6 @@ options:
     description: Mode of the certificate, chain and full chain files.
     type: raw
     default: "0644"
-  backup:
-    description: Keep replaced key and certificate aside as C(<name>.<timestamp>~).
-    type: bool
-    default: true
 seealso:
   - module: esante.roc.certificate_info
   - module: esante.roc.certificate

@@ -26,16 +26,11 @@ description:
     fails, the anchor files are put back and the module fails with the command's output.
 author:
   - esante.roc maintainers (@esante-roc)
+extends_documentation_fragment:
+  - esante.roc.files
 requirements:
   - python3-cryptography >= 3.4 on the target
   - keytool (a Java runtime) on the target for O(store=java)
-attributes:
-  check_mode:
-    description: Predicts the changes and writes nothing.
-    support: full
-  diff_mode:
-    description: Shows the anchor files (or keystore aliases) that change.
-    support: full
 options:
   anchors:
     description: The CA certificates.
@@ -91,19 +86,9 @@ options:
     description: The keytool program (name looked up in PATH, or absolute path).
     type: str
     default: keytool
-  owner:
-    description: Owner of the written files.
-    type: str
-  group:
-    description: Group of the written files.
-    type: str
   mode:
     description: Mode of the written files; C(0644) by default.
     type: raw
-  backup:
-    description: Keep a replaced bundle or keystore aside as C(<name>.<timestamp>~).
-    type: bool
-    default: true
 """
 
 EXAMPLES = r"""
