@@ -24,7 +24,7 @@ export ANSIBLE_CONFIG := $(TOP)/ansible.cfg
 export ROC_LAB_DIR := $(LAB)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help deps venv venv-oldest lab images collection demo demo-down test lint sanity unit molecule bench clean
+.PHONY: help deps venv venv-oldest lab images collection demo demo-down test lint sanity unit integration molecule clean
 
 help:
 	@sed -n '2,4p' Makefile
@@ -74,7 +74,7 @@ demo-down:
 test: deps venv venv-oldest lab images collection
 	@bash tests/run_all.sh
 
-lint sanity unit molecule: deps venv venv-oldest lab images collection
+lint sanity unit integration molecule: deps venv venv-oldest lab images collection
 	@bash tests/run_all.sh $@
 
 clean:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test of esante.roc, in order: lint, sanity, unit, molecule (or the parts named as arguments).
+# Every test of esante.roc, in order: lint, sanity, unit, integration, molecule (or the parts named as arguments).
 # Each part records how many checks passed and failed; the last line sums them all:
 #   N passed, N failed
 # Exit status is non-zero when anything failed. Called by `make test` (which sets up the venvs,
@@ -12,7 +12,7 @@ out="$top/tests/output/results"
 rm -rf "$out"
 mkdir -p "$out"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(lint sanity unit molecule)
+[ ${#parts[@]} -eq 0 ] && parts=(lint sanity unit integration molecule)
 export PATH="$top/.venv/bin:$PATH"
 
 record() { # name passed failed
@@ -79,6 +79,9 @@ for part in "${parts[@]}"; do
     pytest_part unit-newest-cryptography "$top/.venv/bin/python" tests/unit
     ROC_REUSE_FIXTURES=1 pytest_part unit-oldest-cryptography "$top/.venv-oldest/bin/python" tests/unit
     ;;
+  integration)
+    pytest_part integration "$top/.venv/bin/python" tests/integration
+    ;;
   molecule)
     rm -f "$out/molecule-testinfra.xml"
     MOLECULE_JUNIT_XML="$out/molecule-testinfra.xml" molecule test -s default >"$out/molecule.log" 2>&1
@@ -95,7 +98,7 @@ for part in "${parts[@]}"; do
     done
     ;;
   *)
-    echo "unknown part: $part (lint, sanity, unit, molecule)" >&2
+    echo "unknown part: $part (lint, sanity, unit, integration, molecule)" >&2
     exit 2
     ;;
   esac

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 FIXTURES = os.path.join(TOP, "tests", "output", "fixtures")
 REALWORLD = os.path.abspath(os.path.join(TOP, "..", "shared", "realworld", "igc-sante"))
 SRC_ROOT = os.path.join(TOP, "tests", "output", "src-collections")
