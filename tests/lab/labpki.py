@@ -97,6 +97,10 @@ def key_pem(key):
     )
 
 
+def fingerprint(cert):
+    return ":".join("%02X" % b for b in cert.fingerprint(hashes.SHA256()))
+
+
 def load_cert(path):
     with open(path, "rb") as handle:
         return x509.load_pem_x509_certificate(handle.read())
@@ -307,6 +311,7 @@ class Lab:
         manifest["passphrase"] = LAB_PASSPHRASE
         manifest["warning"] = "LAB ONLY - never for production"
         manifest["igc"] = {"acr": self.path("igc/ACR-EL-TEST.pem"), "aci": self.path("igc/ACI-EL-ORG-TEST.pem")}
+        manifest["igc_pins"] = {"acr": fingerprint(acr[0]), "aci": fingerprint(aci[0])}
         manifest["gie"] = {
             "root": self.path("gie/GIE-LAB-ROOT.pem"),
             "ac_serveur": self.path("gie/AC-SERVEUR.pem"),

@@ -80,5 +80,7 @@ def test_java_truststore_listed_by_keytool(host):
 
 def test_amc_bundle_holds_only_the_amc_side(host):
     content = host.file("/etc/roc/amc-trust.pem").content_string
-    assert content.count("BEGIN CERTIFICATE") == 2
-    assert "lab-GIE-ROOT" in content and "lab-AC-SERVEUR" in content and "ACI-EL-ORG" not in content
+    assert content.count("BEGIN CERTIFICATE") == 3
+    for name in ("lab-GIE-ROOT", "lab-AC-SERVEUR", "lab-AC-SERVICES-APPLICATIFS"):
+        assert name in content
+    assert "ACI-EL-ORG" not in content and "ACR-EL" not in content
