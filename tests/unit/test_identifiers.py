@@ -20,7 +20,8 @@ def test_finess_valid(value, normal):
 
 
 @pytest.mark.parametrize("value,reason", [
-    ("210780582", "wrong check key"), ("2A0000006", "wrong check key"), ("21078058", "9 characters"), ("2C0000001", "9 characters"),
+    ("210780582", "wrong check key"), ("2A0000006", "wrong check key"), ("21078058", "9 characters"),
+    ("2C0000001", "9 characters"),
     ("ABCDEFGHI", "9 characters"), ("", "9 characters"),
 ])
 def test_finess_refused(value, reason):
