@@ -49,6 +49,7 @@ CERTIFICATE_ARGUMENT_SPEC = dict(
     path=dict(type="path", required=True),
     privatekey_path=dict(type="path", required=True),
     privatekey_passphrase=dict(type="str", no_log=True),
+    privatekey_content=dict(type="str", no_log=True),
     chain=dict(type="list", elements="str", default=[]),
     chain_path=dict(type="path"),
     fullchain_path=dict(type="path"),
@@ -150,15 +151,21 @@ def run_certificate(module):
     certs = load_certificates(content_to_bytes(params["content"], "content"), "certificate %s" % (
         params.get("src") or "(content)"))
     cert, bundled = certs[0], certs[1:]
-    key_path = params["privatekey_path"]
-    if not os.path.exists(key_path):
+    key_path, passphrase = params["privatekey_path"], params.get("privatekey_passphrase")
+    key_bytes = None
+    if params.get("privatekey_content"):
+        # the key travels with its certificate (another host of the structure made it): both land together
+        key = load_private_key(content_to_bytes(params["privatekey_content"], "privatekey_content"), passphrase,
+                               "privatekey_content")
+        key_bytes = private_key_pem(key, passphrase)
+    elif not os.path.exists(key_path):
         raise RocError("privatekey_path: %s does not exist on the target (make it with esante.roc.csr)" % key_path)
-    key = load_private_key(read_file(key_path, "privatekey_path"), params.get("privatekey_passphrase"),
-                           "privatekey_path %s" % key_path)
+    else:
+        key = load_private_key(read_file(key_path, "privatekey_path"), passphrase, "privatekey_path %s" % key_path)
     candidates = list(bundled)
     for index, item in enumerate(params.get("chain") or []):
         candidates += load_certificates(content_to_bytes(item, "chain[%d]" % index), "chain[%d]" % index)
     chain = verify_leaf(cert, key, candidates, params, "certificate")
-    paths = {"certificate": params["path"], "chain": params.get("chain_path"),
+    paths = {"privatekey": key_path, "certificate": params["path"], "chain": params.get("chain_path"),
              "fullchain": params.get("fullchain_path")}
-    return install(module, FileWriter(module), key, cert, chain, paths)
+    return install(module, FileWriter(module), key, cert, chain, paths, key_bytes, passphrase)

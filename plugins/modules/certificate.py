@@ -41,6 +41,12 @@ options:
   privatekey_passphrase:
     description: Passphrase of the private key.
     type: str
+  privatekey_content:
+    description:
+      - The private key (PEM) to write at O(privatekey_path) together with the certificate, in the same
+        atomic commit. For a structure whose servers share one key made on one of them (middleware
+        cluster); the key travels in memory and is never logged.
+    type: str
   chain:
     description:
       - CA certificates (the ACI, the ACR) as files on the controller or as PEM content. The

@@ -240,3 +240,24 @@ def test_certificate_info_path_content_and_key(run_module, fx, tmp_path, realwor
     assert leaf["subject"]["state_province"] == "Côte-d'Or (21)" and leaf["expired"] is True
     missing = run_module("certificate_info", path=str(tmp_path / "nope.pem"))
     assert missing["failed"] and "nope.pem" in missing["msg"]
+
+
+def test_certificate_with_key_content_lands_together(run_module, fx, tmp_path):
+    """A cluster's second server: key and certificate arrive together, atomically, key 0600."""
+    cli = fx["cli"]
+    key_pem = read(os.path.join(cli, "leaf.key")).decode()
+    args = dict(content=read(os.path.join(cli, "leaf.pem")).decode(), privatekey_content=key_pem,
+                privatekey_path=str(tmp_path / "node2" / "k.key"), path=str(tmp_path / "node2" / "c.crt"),
+                chain=[read(fx["aci"]).decode()], service=AUTH, usage="auth_cli")
+    result = run_module("certificate", **args)
+    assert result["changed"], result
+    assert "PRIVATE KEY" not in result["_stdout"]
+    assert mode(args["privatekey_path"]) == 0o600 and mode(str(tmp_path / "node2")) == 0o700
+    assert openssl("rsa", "-in", args["privatekey_path"], "-noout", "-modulus") == openssl(
+        "x509", "-in", args["path"], "-noout", "-modulus")
+    assert run_module("certificate", **args)["changed"] is False
+    wrong = dict(args, privatekey_content=read(os.path.join(fx["pki"], "gie", "amc-annuaire.key")).decode())
+    before = tree_hashes(str(tmp_path / "node2"))
+    refused = run_module("certificate", **wrong)
+    assert refused["failed"] and "does not match the private key" in refused["msg"]
+    assert tree_hashes(str(tmp_path / "node2")) == before

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""esante.roc.keystore: a PKCS#12 keystore (key + certificate + chain, alias = service name) for Java
+and .NET middleware, rewritten only when its content differs."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.esante.roc.plugins.module_utils import common
+from ansible_collections.esante.roc.plugins.module_utils.loader import (
+    RocError, key_matches, load_certificates, load_pkcs12, load_private_key, pkcs12, read_file, same_private_key,
+    serialization, to_bytes_passphrase)
+from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
+
+ARGUMENT_SPEC = dict(
+    path=dict(type="path", required=True),
+    alias=dict(type="str", required=True),
+    passphrase=dict(type="str", required=True, no_log=True),
+    privatekey_path=dict(type="path", required=True),
+    privatekey_passphrase=dict(type="str", no_log=True),
+    certificate_path=dict(type="path", required=True),
+    chain_path=dict(type="path"),
+    **common.FILE_OPTIONS
+)
+
+
+def _friendly_name(data, passphrase):
+    """The alias of an existing bundle (cryptography >= 36), or None when it cannot be told."""
+    loader = getattr(pkcs12, "load_pkcs12", None)
+    if loader is None:
+        return None
+    try:
+        bundle = loader(data, to_bytes_passphrase(passphrase))
+    except Exception:
+        return None
+    name = bundle.cert.friendly_name if bundle.cert is not None else None
+    return name.decode("utf-8") if name else None
+
+
+def holds(old, key, cert, chain, alias, passphrase):
+    """Whether an existing keystore already holds exactly this content (its salts differ each write)."""
+    try:
+        old_key, old_cert, old_chain = load_pkcs12(old, passphrase, "keystore")
+    except RocError:
+        return False
+    if not (same_private_key(old_key, key) and old_cert == cert and list(old_chain) == list(chain)):
+        return False
+    name = _friendly_name(old, passphrase)
+    return name is None or name == alias
+
+
+def run(module):
+    params = module.params
+    key = load_private_key(read_file(params["privatekey_path"], "privatekey_path"),
+                           params.get("privatekey_passphrase"), "privatekey_path %s" % params["privatekey_path"])
+    cert = load_certificates(read_file(params["certificate_path"], "certificate_path"),
+                             "certificate_path %s" % params["certificate_path"])[0]
+    chain = []
+    if params.get("chain_path"):
+        chain = load_certificates(read_file(params["chain_path"], "chain_path"), "chain_path %s" % params["chain_path"])
+    if not key_matches(key, cert):
+        raise RocError("certificate_path %s does not match privatekey_path %s" % (
+            params["certificate_path"], params["privatekey_path"]))
+    alias, passphrase = params["alias"], params["passphrase"]
+    if not passphrase:
+        raise RocError("passphrase: must not be empty (Java refuses keystores without one)")
+    data = pkcs12.serialize_key_and_certificates(
+        alias.encode("utf-8"), key, cert, chain or None,
+        serialization.BestAvailableEncryption(to_bytes_passphrase(passphrase)))
+    writer = FileWriter(module)
+    common.ensure_parent(writer, params["path"], True, params["owner"], params["group"])
+    writer.plan(params["path"], data, mode=params["mode"], owner=params["owner"], group=params["group"],
+                backup=params["backup"], sensitive=True, default_mode=0o600, label="path",
+                same=lambda old: holds(old, key, cert, chain, alias, passphrase))
+    writer.commit()
+    result = common.writer_result(writer)
+    result.update(path=os.path.abspath(params["path"]), alias=alias, entries=1 + len(chain))
+    return result
