@@ -65,7 +65,10 @@ collection: venv
 
 demo: deps venv lab images collection
 	@bash tests/lab/fleet.sh up $(FLEET_N)
-	@$(BIN)/ansible-playbook -i $(LAB)/fleet/inventory.ini -e @tests/lab/demo-vars.yml esante.roc.site
+	@$(BIN)/ansible-playbook -i $(LAB)/fleet/inventory.ini -i tests/lab/inventory esante.roc.order
+	@$(BIN)/ansible-playbook -i localhost, -c local tests/lab/platform.yml
+	@$(BIN)/ansible-playbook -i $(LAB)/fleet/inventory.ini -i tests/lab/inventory esante.roc.site
+	@$(BIN)/ansible-playbook -i $(LAB)/fleet/inventory.ini -i tests/lab/inventory tests/lab/summary.yml
 
 demo-down:
 	@bash tests/lab/fleet.sh down

@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: esante.roc contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters esante.roc.finess, esante.roc.siret and esante.roc.structure_id (thin wrappers over
-module_utils/identifiers.py, shared with the modules)."""
+"""Filters on identifiers and structures (thin wrappers over module_utils/identifiers.py and
+module_utils/structures.py, shared with the roles)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.esante.roc.plugins.module_utils import identifiers
+from ansible_collections.esante.roc.plugins.module_utils import identifiers, structures
 from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
 
 
@@ -30,4 +30,8 @@ class FilterModule(object):
             "finess": _wrap(identifiers.finess),
             "siret": _wrap(identifiers.siret),
             "structure_id": _wrap(identifiers.structure_id),
+            "structure_problems": _wrap(structures.problems),
+            "structure_services": _wrap(structures.services),
+            "igc_subject": _wrap(structures.subject),
+            "service_paths": _wrap(structures.service_paths),
         }

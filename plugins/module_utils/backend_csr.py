@@ -92,9 +92,8 @@ def run(module):
     key_path, csr_path = params["privatekey_path"], params["csr_path"]
     key = None if params["regenerate"] == "always" else existing_key(params)
     key_created = key is None
-    warnings = []
     if key is not None and key_size(key) and key_size(key) != params["key_size"]:
-        warnings.append("the existing key of %s has %s bits, not the %s asked: it is kept (regenerate=never)"
+        module.warn("the existing key of %s has %s bits, not the %s asked: it is kept (regenerate=never)"
                         % (key_path, key_size(key), params["key_size"]))
     if key_created and module.check_mode:
         # predict without spending a key generation: both files would be written
@@ -106,7 +105,7 @@ def run(module):
                             "before": "", "after": "<new CSR for %s>\n" % subject.rfc4514_string()})
         result = common.writer_result(writer)
         result.update(csr=None, subject=subject.rfc4514_string(), public_key_sha256=None,
-                      privatekey_created=True, csr_created=True, warnings=warnings)
+                      privatekey_created=True, csr_created=True)
         return result
     if key_created:
         key = rsa.generate_private_key(public_exponent=65537, key_size=params["key_size"])
@@ -135,6 +134,5 @@ def run(module):
         csr_created=csr_created,
         privatekey_path=key_path,
         csr_path=csr_path,
-        warnings=warnings,
     )
     return result

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inventory model of a structure (an establishment) and its checks, shared by the preflight
+role (through filters) and anything that needs a structure's certificate subject.
+
+A structure, in ``roc_structures`` (name -> description)::
+
+    organization: CHU DE DIJON                # O, the legal name
+    state_province: "Côte-d'Or (21)"          # ST, "Département (NN)"
+    identifier_type: finess                   # finess | siret (| siren)
+    identifier: "210780581"                   # FINESS of the EJ or the EG (Annexe 2), or SIRET
+    contract_level: EJ                        # EJ | EG: who signed the ASIP/ANS structure contract
+    finess_ej: "210780581"                    # optional: both FINESS, to check the EJ/EG choice
+    finess_eg: "210000000"
+    environment: production                   # production | test
+    services:                                 # default: the two ROC services, p12 path
+      Client_ROC_Annuaire_AMC: {usage: auth_cli, delivery: p12, p12_src: ..., p12_passphrase: ...}
+      Client_ROC_WebServices_AMC: {usage: sign, delivery: csr}
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.esante.roc.plugins.module_utils import identifiers, igc
+from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+
+DELIVERIES = ("p12", "csr")
+LEVELS = ("EJ", "EG")
+ENVIRONMENTS = ("production", "test")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ST_RE = re.compile(r"^\S.* \((\d{2}|2A|2B|97\d|98\d)\)$")
+
+
+def services(structure):
+    """[{service, usage, delivery, ...}] with the ROC defaults filled in, in a stable order."""
+    given = structure.get("services")
+    if given is None:
+        given = dict((name, {"usage": usage}) for name, usage in igc.DEFAULT_SERVICES.items())
+    out = []
+    for name in sorted(given):
+        entry = dict(given[name] or {})
+        entry["service"] = name
+        entry.setdefault("usage", igc.DEFAULT_SERVICES.get(name))
+        entry.setdefault("delivery", structure.get("delivery", "p12"))
+        out.append(entry)
+    return out
+
+
+def subject(structure, name="structure"):
+    """The ORG subject fields of a structure: country, state_province, organization, structure_id."""
+    return {
+        "country": structure.get("country", "FR"),
+        "state_province": structure.get("state_province"),
+        "organization": structure.get("organization"),
+        "structure_id": identifiers.structure_id(structure.get("identifier_type"), structure.get("identifier"),
+                                                 "roc_structures.%s.identifier" % name),
+    }
+
+
+def problems(structures):
+    """Every problem of every structure, as sentences naming the field (empty when all is well)."""
+    found = []
+    if not isinstance(structures, dict) or not structures:
+        return ["roc_structures: describe at least one structure (name -> description)"]
+    for name in sorted(structures):
+        found.extend(_structure_problems(name, structures[name] or {}))
+    return found
+
+
+def _structure_problems(name, structure):
+    where = "roc_structures.%s" % name
+    found = []
+    if not NAME_RE.match(name):
+        found.append("%s: the name must be letters, digits, '.', '_' or '-'" % where)
+    if not (structure.get("organization") or "").strip():
+        found.append("%s.organization: the legal name (O) is missing" % where)
+    st = structure.get("state_province")
+    if not st:
+        found.append("%s.state_province: the département (ST) is missing, e.g. \"Côte-d'Or (21)\"" % where)
+    elif not ST_RE.match(st):
+        found.append("%s.state_province: '%s' is not \"Département (NN)\", e.g. \"Côte-d'Or (21)\"" % (where, st))
+    try:
+        identifiers.structure_id(structure.get("identifier_type"), structure.get("identifier"), where + ".identifier")
+    except RocError as exc:
+        found.append(str(exc))
+    level = structure.get("contract_level")
+    if level not in LEVELS:
+        found.append("%s.contract_level: must be EJ or EG (Annexe 2: who signed the structure contract), not %r"
+                     % (where, level))
+    else:
+        found.extend(_level_problems(where, structure, level))
+    if structure.get("environment", "production") not in ENVIRONMENTS:
+        found.append("%s.environment: must be production or test" % where)
+    names = structure.get("services")
+    if names is not None and not isinstance(names, dict):
+        found.append("%s.services: a mapping service name -> {usage, delivery}" % where)
+        return found
+    for entry in services(structure):
+        label = "%s.services.%s" % (where, entry["service"])
+        if entry["usage"] not in igc.USAGES:
+            found.append("%s.usage: must be one of %s, not %r" % (label, ", ".join(igc.USAGES), entry["usage"]))
+        if entry["delivery"] not in DELIVERIES:
+            found.append("%s.delivery: must be p12 or csr, not %r" % (label, entry["delivery"]))
+        if entry["delivery"] == "p12" and not entry.get("p12_src"):
+            found.append("%s.p12_src: the bundle file delivered by the platform is missing (p12 path)" % label)
+        if entry["delivery"] == "p12" and not entry.get("p12_passphrase"):
+            found.append("%s.p12_passphrase: the bundle's passphrase is missing (p12 path; put it in a vault)" % label)
+    return found
+
+
+def _level_problems(where, structure, level):
+    """Annexe 2: certificates carry the identity of whoever signed the contract (EJ, or that EG)."""
+    expected = structure.get("finess_%s" % level.lower())
+    other = structure.get("finess_%s" % ("eg" if level == "EJ" else "ej"))
+    if structure.get("identifier_type") != "finess" or not expected:
+        return []
+    if structure.get("identifier") != expected:
+        hint = " (it is the %s's)" % ("EG" if level == "EJ" else "EJ") if structure.get("identifier") == other else ""
+        return ["%s.identifier: the contract is signed at the %s, so the certificates carry the %s's FINESS %s, not %s%s"
+                % (where, level, level, expected, structure.get("identifier"), hint)]
+    return []
+
+
+def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
+    """{service: {usage, privatekey, certificate, chain, fullchain, keystore, keystore_alias}}: the stable
+    paths every role uses (<certs_dir>/<service>/<service>.key, ...)."""
+    out = {}
+    for entry in service_list:
+        name = entry["service"] if isinstance(entry, dict) else entry
+        base = "%s/%s/%s" % (certs_dir.rstrip("/"), name, name)
+        out[name] = {
+            "usage": entry.get("usage") if isinstance(entry, dict) else igc.DEFAULT_SERVICES.get(name),
+            "privatekey": base + ".key",
+            "certificate": base + ".crt",
+            "chain": base + ".chain.pem",
+            "fullchain": base + ".fullchain.pem",
+            "keystore": base + ".p12" if keystores else "",
+            "keystore_alias": name,
+        }
+    return out
