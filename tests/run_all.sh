@@ -83,18 +83,21 @@ for part in "${parts[@]}"; do
     pytest_part integration "$top/.venv/bin/python" tests/integration
     ;;
   molecule)
-    rm -f "$out/molecule-testinfra.xml"
-    MOLECULE_JUNIT_XML="$out/molecule-testinfra.xml" molecule test -s default >"$out/molecule.log" 2>&1
-    rc=$?
-    sed 's/\x1b\[[0-9;]*m//g' "$out/molecule.log" | grep -E "Executed|passed|failed" | tail -12
-    junit_count molecule-testinfra "$out/molecule-testinfra.xml" "$rc"
-    # the scenario's own steps, each a check
-    for step in create prepare converge idempotence; do
-      if sed 's/\x1b\[[0-9;]*m//g' "$out/molecule.log" | grep "default ➜ $step: Executed: Successful" >/dev/null; then
-        record "molecule-$step" 1 0
-      else
-        record "molecule-$step" 0 1
-      fi
+    for scenario in default procedure; do
+      log="$out/molecule-$scenario.log"
+      rm -f "$out/molecule-$scenario-testinfra.xml"
+      MOLECULE_JUNIT_XML="$out/molecule-$scenario-testinfra.xml" molecule test -s "$scenario" >"$log" 2>&1
+      rc=$?
+      sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "Executed|passed|failed" | tail -12
+      junit_count "molecule-$scenario-testinfra" "$out/molecule-$scenario-testinfra.xml" "$rc"
+      # the scenario's own steps, each a check
+      for step in create prepare converge idempotence; do
+        if sed 's/\x1b\[[0-9;]*m//g' "$log" | grep "$scenario ➜ $step: Executed: Successful" >/dev/null; then
+          record "molecule-$scenario-$step" 1 0
+        else
+          record "molecule-$scenario-$step" 0 1
+        fi
+      done
     done
     ;;
   *)
