@@ -1,0 +1,51 @@
+"""The inventory model's checks: every problem at once, each naming its field."""
+
+from ansible_collections.esante.roc.plugins.module_utils import structures
+
+GOOD = {
+    "organization": "CHU DE DIJON", "state_province": "Côte-d'Or (21)", "identifier_type": "finess",
+    "identifier": "210780581", "contract_level": "EJ", "environment": "production",
+    "services": {"Client_ROC_Annuaire_AMC": {"usage": "auth_cli", "delivery": "csr"},
+                 "Client_ROC_WebServices_AMC": {"usage": "sign", "delivery": "p12", "p12_src": "x.p12",
+                                                "p12_passphrase": "s"}},
+}
+
+
+def test_good_structure_has_no_problem():
+    assert structures.problems({"chu-dijon": GOOD}) == []
+    assert structures.subject(GOOD) == {"country": "FR", "state_province": "Côte-d'Or (21)",
+                                        "organization": "CHU DE DIJON", "structure_id": "1210780581"}
+
+
+def test_every_problem_listed_at_once():
+    bad = dict(GOOD, organization="", state_province="Cote d'Or", identifier="210780582", contract_level="X",
+               environment="prod",
+               services={"Client_ROC_Annuaire_AMC": {"usage": "auth", "delivery": "mail"},
+                         "Client_ROC_WebServices_AMC": {"usage": "sign", "delivery": "p12"}})
+    found = structures.problems({"chu dijon": bad})
+    text = "\n".join(found)
+    for fragment in ("roc_structures.chu dijon: the name", ".organization: the legal name", ".state_province: 'Cote",
+                     "wrong check key", ".contract_level: must be EJ or EG", ".environment: must be",
+                     "Client_ROC_Annuaire_AMC.usage", "Client_ROC_Annuaire_AMC.delivery",
+                     "Client_ROC_WebServices_AMC.p12_src", "Client_ROC_WebServices_AMC.p12_passphrase"):
+        assert fragment in text, fragment
+    assert len(found) == 10
+
+
+def test_annexe_2_ej_eg_coherence():
+    eg = dict(GOOD, contract_level="EG", finess_ej="210780581", finess_eg="210780417")
+    found = structures.problems({"chu": eg})
+    assert len(found) == 1 and "signed at the EG" in found[0] and "210780417" in found[0] and "EJ's" in found[0]
+    assert structures.problems({"chu": dict(eg, identifier="210780417")}) == []
+
+
+def test_default_services_and_paths():
+    minimal = dict(GOOD)
+    minimal.pop("services")
+    minimal["delivery"] = "csr"
+    services = structures.services(minimal)
+    assert [(s["service"], s["usage"], s["delivery"]) for s in services] == [
+        ("Client_ROC_Annuaire_AMC", "auth_cli", "csr"), ("Client_ROC_WebServices_AMC", "sign", "csr")]
+    paths = structures.service_paths(services, "/srv/roc/")
+    assert paths["Client_ROC_Annuaire_AMC"]["privatekey"] == "/srv/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.key"
+    assert paths["Client_ROC_WebServices_AMC"]["keystore_alias"] == "Client_ROC_WebServices_AMC"
