@@ -94,7 +94,7 @@ def run(module):
     key_created = key is None
     if key is not None and key_size(key) and key_size(key) != params["key_size"]:
         module.warn("the existing key of %s has %s bits, not the %s asked: it is kept (regenerate=never)"
-                        % (key_path, key_size(key), params["key_size"]))
+                    % (key_path, key_size(key), params["key_size"]))
     if key_created and module.check_mode:
         # predict without spending a key generation: both files would be written
         common.ensure_parent(writer, key_path, True, params["owner"], params["group"])
