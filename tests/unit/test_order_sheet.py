@@ -1,0 +1,41 @@
+"""The order sheet carries the seed's texts for form 413 and the platform, verbatim."""
+
+import glob
+import os
+import re
+
+import pytest
+
+from conftest import TOP
+
+SEED_DIR = os.path.abspath(os.path.join(TOP, "..", "shared", "seed"))
+TEMPLATE = os.path.join(TOP, "roles", "preflight", "templates", "order-sheet.md.j2")
+
+
+def seed_text():
+    files = glob.glob(os.path.join(SEED_DIR, "*.txt"))
+    if not files:
+        pytest.skip("../shared/seed is not beside this checkout")
+    with open(files[0], encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_form_413_texts_are_verbatim():
+    seed = seed_text()
+    quotes = re.findall(r"«\s*\*\*(Projet ROC.*?)\*\*\s*»", seed)
+    assert len(quotes) == 2
+    offer = re.findall(r"«\s*\*\*(Offre certificat logiciel ORG.*?)\*\*\s*»", seed)
+    assert len(offer) == 1
+    with open(TEMPLATE, encoding="utf-8") as handle:
+        template = handle.read()
+    for text in quotes + offer:
+        assert "« %s »" % text in template, text
+
+
+def test_service_names_and_aci_address_come_from_the_seed():
+    seed = seed_text()
+    for name in ("Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"):
+        assert name in seed
+    assert "http://igc-sante.esante.gouv.fr/AC/ACI-EL-ORG.cer" in seed
+    with open(os.path.join(TOP, "roles", "preflight", "defaults", "main.yml"), encoding="utf-8") as handle:
+        assert "http://igc-sante.esante.gouv.fr/AC/ACI-EL-ORG.cer" in handle.read()
