@@ -8,30 +8,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.esante.roc.plugins.module_utils import identifiers, structures
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
-
-
-def _wrap(function):
-    def filter_function(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except RocError as exc:
-            raise AnsibleFilterError(str(exc))
-    filter_function.__name__ = function.__name__
-    return filter_function
+from ansible_collections.esante.roc.plugins.plugin_utils.filters import wrap
 
 
 class FilterModule(object):
     def filters(self):
         return {
-            "finess": _wrap(identifiers.finess),
-            "siret": _wrap(identifiers.siret),
-            "structure_id": _wrap(identifiers.structure_id),
-            "structure_problems": _wrap(structures.problems),
-            "structure_services": _wrap(structures.services),
-            "igc_subject": _wrap(structures.subject),
-            "service_paths": _wrap(structures.service_paths),
+            "finess": wrap(identifiers.finess),
+            "siret": wrap(identifiers.siret),
+            "structure_id": wrap(identifiers.structure_id),
+            "structure_problems": wrap(structures.problems),
+            "structure_services": wrap(structures.services),
+            "igc_subject": wrap(structures.subject),
+            "service_paths": wrap(structures.service_paths),
+            "certificate_targets": wrap(structures.certificate_targets),
         }

@@ -142,3 +142,10 @@ def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
             "keystore_alias": name,
         }
     return out
+
+
+def certificate_targets(structure, certs_dir="/etc/roc"):
+    """[{name, path, privatekey_path}] of a structure's services, for esante.roc.certificate_info."""
+    paths = service_paths(services(structure), certs_dir, False)
+    return [{"name": name, "path": p["certificate"], "privatekey_path": p["privatekey"]}
+            for name, p in sorted(paths.items())]

@@ -43,6 +43,29 @@ options:
   privatekey_passphrase:
     description: Passphrase of the private key.
     type: str
+  certificates:
+    description:
+      - Many certificates in one execution (a fleet report costs one round trip per host). Each entry's
+        facts come back in RV(certificates); a missing file gives C(present=false), an unreadable one an
+        C(error), and the others are still read.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: A label (the service name).
+        type: str
+        required: true
+      path:
+        description: Certificate file on the target.
+        type: path
+        required: true
+      privatekey_path:
+        description: Its private key, to tell C(privatekey_match).
+        type: path
+  privatekey_passphrases:
+    description: Passphrases of the keys of O(certificates), by name.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -123,6 +146,11 @@ privatekey_match:
   description: Whether O(privatekey_path) holds the certificate's key.
   returned: when privatekey_path is given
   type: bool
+certificates:
+  description: With O(certificates), one dict per entry (name, path, present, and the facts above or error).
+  returned: when certificates is given
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -132,7 +160,8 @@ from ansible_collections.esante.roc.plugins.module_utils import backend_info, co
 
 def main():
     module = AnsibleModule(argument_spec=backend_info.ARGUMENT_SPEC, supports_check_mode=True,
-                           required_one_of=[("path", "content")], mutually_exclusive=[("path", "content")])
+                           required_one_of=[("path", "content", "certificates")],
+                           mutually_exclusive=[("path", "content", "certificates")])
     common.run(module, backend_info.run)
 
 

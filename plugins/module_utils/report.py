@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Expiry over a fleet: days left, what expires within N days (jmespath), the fleet report (rows sorted by
+days left, consistency of the hosts of a structure, status for cron/CI) and its self-contained HTML page."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import html
+
+from ansible_collections.esante.roc.plugins.module_utils.facts import days_left as _days_left
+from ansible_collections.esante.roc.plugins.module_utils.loader import (
+    UTC, RocError, content_to_bytes, load_certificate, not_valid_after, utcnow)
+
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def parse_iso(text):
+    return datetime.datetime.strptime(text, ISO).replace(tzinfo=UTC)
+
+
+def days_left(value, now=None):
+    """Days left of certificate facts (a dict with not_after) or of a PEM/base64 certificate."""
+    if isinstance(value, dict):
+        if value.get("not_after"):
+            return _days_left(parse_iso(value["not_after"]), now)
+        raise RocError("days_left: the facts have no not_after (certificate absent or unreadable?)")
+    cert = load_certificate(content_to_bytes(value, "days_left input"), "days_left input")
+    return _days_left(not_valid_after(cert), now)
+
+
+def expiring(facts_list, days=30):
+    """The facts whose days_left <= days (present certificates only), soonest first (a jmespath query)."""
+    import jmespath  # controller-only dependency (requirements.txt)
+    query = "sort_by([?days_left != null && days_left <= `%d`], &days_left)" % int(days)
+    return jmespath.search(query, list(facts_list or [])) or []
+
+
+def fleet_report(entries, warn_days=30, fail_days=7, now=None):
+    """entries: [{host, structure, service, facts}] -> {rows, structures, counts, status, summary}."""
+    now = now or utcnow()
+    rows = []
+    for entry in entries:
+        facts = entry.get("facts") or {}
+        present = facts.get("present", bool(facts.get("not_after")))
+        row = {
+            "structure": entry.get("structure"), "host": entry.get("host"), "service": entry.get("service"),
+            "present": bool(present), "error": facts.get("error"),
+            "not_after": facts.get("not_after"), "sha256": facts.get("sha256"),
+            "days_left": _days_left(parse_iso(facts["not_after"]), now) if facts.get("not_after") else None,
+            "range": "%s %s" % ((facts.get("igc_sante") or {}).get("range") or "?",
+                                (facts.get("igc_sante") or {}).get("environment") or "unknown CA")
+            if facts.get("not_after") else None,
+            "privatekey_match": facts.get("privatekey_match"),
+        }
+        rows.append(row)
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["structure"], row["service"]), set()).add(row["sha256"])
+    for row in rows:
+        row["consistent"] = len(groups[(row["structure"], row["service"])]) == 1
+    rows.sort(key=lambda r: (r["days_left"] is not None, r["days_left"] if r["days_left"] is not None else 0,
+                             r["structure"] or "", r["service"] or "", r["host"] or ""))
+    problems = [r for r in rows if not r["present"] or r["error"] or not r["consistent"]
+                or r["privatekey_match"] is False or (r["days_left"] is not None and r["days_left"] <= fail_days)]
+    warnings = [r for r in rows if r not in problems and r["days_left"] is not None and r["days_left"] <= warn_days]
+    status = "critical" if problems else ("warning" if warnings else "ok")
+    hosts = sorted(set(r["host"] for r in rows))
+    counts = {"certificates": len(rows), "hosts": len(hosts), "warning": len(warnings), "critical": len(problems)}
+    summary = ("esante.roc report %s: %d certificates on %d hosts, %d within %d days, %d critical "
+               "(<= %d days, absent, unreadable, key mismatch or differing between hosts of a structure)" % (
+                   status.upper(), counts["certificates"], counts["hosts"], counts["warning"], warn_days,
+                   counts["critical"], fail_days))
+    return {"generated": now.strftime(ISO), "warn_days": warn_days, "fail_days": fail_days, "status": status,
+            "counts": counts, "summary": summary, "rows": rows,
+            "structures": sorted(set(r["structure"] for r in rows if r["structure"]))}
+
+
+def _row_class(row, report):
+    if not row["present"] or row["error"] or not row["consistent"] or row["privatekey_match"] is False:
+        return "critical"
+    if row["days_left"] is None:
+        return "critical"
+    if row["days_left"] <= report["fail_days"]:
+        return "critical"
+    if row["days_left"] <= report["warn_days"]:
+        return "warning"
+    return "ok"
+
+
+def _timeline(report):
+    """An inline SVG: one dot per certificate on a time axis from today to the last expiry."""
+    dated = [r for r in report["rows"] if r["days_left"] is not None]
+    if not dated:
+        return "<p>No certificate to place on the timeline.</p>"
+    width, left, right, row_h = 900, 230, 30, 22
+    span = max(max(r["days_left"] for r in dated), report["warn_days"] + 1, 1)
+    low = min(0, min(r["days_left"] for r in dated))
+    height = 50 + row_h * len(dated)
+
+    def x(days):
+        return left + (width - left - right) * (days - low) / float(span - low)
+
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
+             'aria-label="Expiry timeline">' % (width, height)]
+    parts.append('<rect x="%.1f" y="20" width="%.1f" height="%d" class="zone-warn"/>' % (
+        x(max(low, 0)), x(report["warn_days"]) - x(max(low, 0)), height - 40))
+    parts.append('<rect x="%.1f" y="20" width="%.1f" height="%d" class="zone-crit"/>' % (
+        x(max(low, 0)), x(report["fail_days"]) - x(max(low, 0)), height - 40))
+    parts.append('<line x1="%.1f" y1="15" x2="%.1f" y2="%d" class="today"/>' % (x(0), x(0), height - 15))
+    parts.append('<text x="%.1f" y="12" class="axis">today</text>' % (x(0) - 14))
+    for days in range(0, int(span) + 1, max(30, int(span / 8) // 30 * 30 or 30)):
+        parts.append('<text x="%.1f" y="%d" class="axis">+%dd</text>' % (x(days) - 10, height - 2, days))
+    for index, row in enumerate(dated):
+        y = 35 + row_h * index
+        label = "%s / %s / %s" % (row["structure"], row["host"], row["service"].replace("Client_ROC_", ""))
+        parts.append('<text x="4" y="%d" class="label">%s</text>' % (y + 4, html.escape(label[:34])))
+        parts.append('<circle cx="%.1f" cy="%d" r="6" class="%s"><title>%s: %s (%d days)</title></circle>' % (
+            x(row["days_left"]), y, _row_class(row, report), html.escape(label), row["not_after"], row["days_left"]))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#1d2733;background:#f7f9fb}
+h1{font-size:22px;margin:0 0 4px}.meta{color:#5a6b7b;margin-bottom:16px}
+.banner{padding:12px 16px;border-radius:6px;font-weight:600;margin-bottom:18px}
+.banner.ok{background:#dff3e4;color:#14532d}.banner.warning{background:#fff4d6;color:#7a4b00}
+.banner.critical{background:#fde2e1;color:#7f1d1d}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
+th,td{padding:6px 8px;border-bottom:1px solid #e3e8ee;text-align:left}th{background:#eef2f6}
+tr.critical td.days{color:#b91c1c;font-weight:700}tr.warning td.days{color:#b45309;font-weight:700}
+tr.ok td.days{color:#166534}td.fp{font-family:monospace;font-size:11px}
+.pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:600}
+.pill.ok{background:#dff3e4;color:#14532d}.pill.warning{background:#fff4d6;color:#7a4b00}
+.pill.critical{background:#fde2e1;color:#7f1d1d}
+svg{background:#fff;border:1px solid #e3e8ee;margin-top:18px}
+svg .label{font-size:11px;fill:#1d2733}svg .axis{font-size:10px;fill:#5a6b7b}
+svg .today{stroke:#1d2733;stroke-dasharray:3 3}svg .zone-warn{fill:#fff4d6}svg .zone-crit{fill:#fde2e1}
+svg circle.ok{fill:#16a34a}svg circle.warning{fill:#d97706}svg circle.critical{fill:#dc2626}
+"""
+
+
+def report_html(report):
+    """One self-contained page (inline CSS and SVG, no external asset)."""
+    esc = html.escape
+    lines = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>esante.roc certificate report</title><style>%s</style></head><body>" % STYLE,
+             "<h1>ROC certificates over the fleet</h1>",
+             '<div class="meta">Generated %s &middot; warn at %d days, critical at %d days &middot; %d structures</div>' % (
+                 esc(report["generated"]), report["warn_days"], report["fail_days"], len(report["structures"])),
+             '<div class="banner %s">%s</div>' % (report["status"], esc(report["summary"])),
+             "<table><thead><tr><th>Days left</th><th>Structure</th><th>Host</th><th>Service</th><th>Issuer range</th>"
+             "<th>Not after</th><th>Same on all hosts</th><th>Key</th><th>SHA-256</th></tr></thead><tbody>"]
+    for row in report["rows"]:
+        cls = _row_class(row, report)
+        if not row["present"]:
+            days = "absent"
+        elif row["error"]:
+            days = "unreadable"
+        else:
+            days = "%d" % row["days_left"]
+        lines.append(
+            '<tr class="%s"><td class="days">%s <span class="pill %s">%s</span></td><td>%s</td><td>%s</td><td>%s</td>'
+            "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"fp\" title=\"%s\">%s</td></tr>" % (
+                cls, esc(days), cls, cls, esc(row["structure"] or ""), esc(row["host"] or ""),
+                esc(row["service"] or ""), esc(row["range"] or ""), esc(row["not_after"] or "-"),
+                "yes" if row["consistent"] else "<b>NO</b>",
+                {True: "matches", False: "<b>MISMATCH</b>", None: "-"}[row["privatekey_match"]],
+                esc(row["sha256"] or ""), esc((row["sha256"] or "")[:23]) + ("&hellip;" if row["sha256"] else "")))
+    lines.append("</tbody></table>")
+    lines.append("<h2>Expiry timeline</h2>")
+    lines.append(_timeline(report))
+    lines.append("</body></html>")
+    return "\n".join(lines)
+
+
+def fleet_entries(hosts, hostvars, register="roc_report_info"):
+    """Entries for fleet_report from each host's registered esante.roc.certificate_info result."""
+    entries = []
+    for host in hosts:
+        facts = hostvars[host]
+        info = facts.get(register) or {}
+        for cert in info.get("certificates") or []:
+            entries.append({"host": host, "structure": facts.get("roc_structure"), "service": cert.get("name"),
+                            "facts": cert})
+    return entries
