@@ -143,18 +143,25 @@ def run_module(tmp_path_factory):
     """Run a module of this checkout for real (as ansible does: a process with its args file)."""
     tmp_path = tmp_path_factory.mktemp("module-args")
 
-    def runner(name, check_mode=False, diff=False, **args):
+    def runner(name, check_mode=False, diff=False, _env=None, **args):
         args = dict((k, v) for k, v in args.items() if v is not None)
         payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_tmpdir=str(tmp_path),
                        _ansible_remote_tmp=str(tmp_path), _ansible_keep_remote_files=False)
         args_file = tmp_path / ("args-%s.json" % name)
         args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": payload}))
         env = dict(os.environ, PYTHONPATH=SRC_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        if _env:
+            extra_path = _env.pop("PYTHONPATH", None)
+            env.update(_env)
+            if extra_path:
+                env["PYTHONPATH"] = extra_path + os.pathsep + env["PYTHONPATH"]
         proc = subprocess.run([sys.executable, os.path.join(TOP, "plugins", "modules", name + ".py"), str(args_file)],
                               capture_output=True, env=env, check=False)
         try:
             result = json.loads(proc.stdout.decode())
         except ValueError:
+            if _env is not None:  # a fault-injection run may die on purpose
+                return {"_died": proc.returncode, "_stdout": proc.stdout.decode(), "_stderr": proc.stderr.decode()}
             raise AssertionError("module %s printed no JSON: %s %s" % (name, proc.stdout, proc.stderr))
         result["_stdout"] = proc.stdout.decode()
         return result

@@ -214,6 +214,7 @@ class FileWriter(object):
                 self.lock(directory)
             for item in todo:
                 if item.action in ("create", "replace"):
+                    self._remove_stale(item)
                     self._stage(item)
             done = self._applied
             try:
@@ -231,6 +232,18 @@ class FileWriter(object):
                     os.unlink(item.tmp)
             self.unlock()
         return self.changed
+
+    @staticmethod
+    def _remove_stale(item):
+        """Temporary files of this destination left by a run that was killed before its rename. We hold
+        the folder's lock, so no other esante.roc run is writing them."""
+        directory, prefix = os.path.dirname(item.path), ".%s." % os.path.basename(item.path)
+        for name in os.listdir(directory):
+            if name.startswith(prefix) and name.endswith(".tmp"):
+                try:
+                    os.unlink(os.path.join(directory, name))
+                except OSError:
+                    pass
 
     def _stage(self, item):
         directory = os.path.dirname(item.path)
@@ -285,7 +298,11 @@ class FileWriter(object):
             return
         if item.old is not None and item.backup:
             self._backup(item)
-        os.rename(item.tmp, item.path)
+        try:
+            os.rename(item.tmp, item.path)
+        except (IOError, OSError):
+            self._drop_backup(item)
+            raise
         item.tmp = None
         self._fsync_dir(os.path.dirname(item.path))
 
@@ -298,10 +315,20 @@ class FileWriter(object):
         os.link(item.path, backup)
         self.backup_files[item.path] = backup
 
+    def _drop_backup(self, item):
+        """The old file is (or is again) in place: its backup link is redundant."""
+        backup = self.backup_files.pop(item.path, None)
+        if backup:
+            try:
+                os.unlink(backup)
+            except OSError:
+                pass
+
     def _roll_back(self, done):
         for item in reversed(done):
             if item.action == "attributes":
                 continue
+            self._drop_backup(item)
             try:
                 if item.old is None:
                     os.unlink(item.path)

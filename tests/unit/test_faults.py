@@ -1,0 +1,136 @@
+"""Faults: a rename that fails, a process killed between its temporary file and its rename, two runs at
+once, a read-only destination, a full filesystem, a target without python3-cryptography. Each leaves
+the old files or the new ones, byte for byte, never a mix and never a partial file."""
+
+import base64
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PASS, SRC_ROOT, TOP, openssl, read
+from test_modules import AUTH, tree_hashes, unpack_args
+
+FAULTS = os.path.join(TOP, "tests", "unit", "faults")
+
+
+def b64(path):
+    return base64.b64encode(read(path)).decode()
+
+
+def installed(run_module, fx, dest_root):
+    args = unpack_args(fx, dest_root)
+    assert run_module("pkcs12_unpack", **args)["changed"]
+    # another valid bundle for the same service (the lab's back-dated one, allowed): a real replacement
+    return args, dict(args, content=b64(fx["p12_expired"]), allow_expired=True)
+
+
+def temp_files(folder):
+    return [n for n in os.listdir(folder) if n.endswith(".tmp")]
+
+
+def key_matches_cert(folder):
+    key, crt = os.path.join(folder, AUTH + ".key"), os.path.join(folder, AUTH + ".crt")
+    return openssl("rsa", "-in", key, "-noout", "-modulus") == openssl("x509", "-in", crt, "-noout", "-modulus")
+
+
+@pytest.mark.parametrize("at", [1, 2, 3])  # key, certificate, full chain change (the chain does not)
+def test_failed_rename_puts_every_file_back(run_module, fx, tmp_path, at):
+    good, other = installed(run_module, fx, tmp_path)
+    before = tree_hashes(good["dest"])
+    result = run_module("pkcs12_unpack", _env={"PYTHONPATH": FAULTS, "ROC_FAULT": "rename-fail:%d" % at}, **other)
+    assert result.get("failed"), result
+    assert "earlier files of this call were put back" in result["msg"] and "injected I/O error" in result["msg"]
+    after = tree_hashes(good["dest"])
+    assert after == before and temp_files(good["dest"]) == []
+
+
+@pytest.mark.parametrize("at", [1, 2, 3])
+def test_killed_between_temp_file_and_rename(run_module, fx, tmp_path, at):
+    good, other = installed(run_module, fx, tmp_path / "live")
+    before = tree_hashes(good["dest"])
+    # what a complete replacement looks like (the same bundle unpacked elsewhere: the output is deterministic)
+    reference = dict(other, dest=str(tmp_path / "reference"))
+    assert run_module("pkcs12_unpack", **reference)["changed"]
+    new = dict((os.path.basename(p), h) for p, h in tree_hashes(reference["dest"]).items())
+    died = run_module("pkcs12_unpack", _env={"PYTHONPATH": FAULTS, "ROC_FAULT": "rename-kill:%d" % at}, **other)
+    assert died.get("_died") == -9
+    live = dict((p, h) for p, h in tree_hashes(good["dest"]).items() if not p.endswith((".tmp", "~")))
+    assert sorted(live) == sorted(before)
+    replaced = [p for p, h in live.items() if h != before[p]]
+    for path in replaced:  # a replaced file is the complete new one, never a partial write
+        assert live[path] == new[os.path.basename(path)], path
+    assert len(replaced) == at - 1  # files are swapped one rename at a time, in plan order
+    # the next run finishes the job and sweeps the temporary files the killed run left
+    result = run_module("pkcs12_unpack", **other)
+    assert result["changed"] and temp_files(good["dest"]) == [] and key_matches_cert(good["dest"])
+
+
+def test_two_runs_at_once_never_mix_key_and_certificate(fx, tmp_path, run_module):
+    good, other = installed(run_module, fx, tmp_path)
+    script = os.path.join(TOP, "plugins", "modules", "pkcs12_unpack.py")
+    env = dict(os.environ, PYTHONPATH=SRC_ROOT)
+    for round_ in range(4):
+        procs = []
+        for index, args in enumerate((good, other)):
+            path = tmp_path / ("args-%d-%d.json" % (round_, index))
+            path.write_text('{"ANSIBLE_MODULE_ARGS": %s}' % __import__("json").dumps(args))
+            procs.append(subprocess.Popen([sys.executable, script, str(path)], env=env, stdout=subprocess.PIPE))
+        for proc in procs:
+            proc.communicate()
+            assert proc.returncode == 0
+        assert key_matches_cert(good["dest"]) and temp_files(good["dest"]) == []
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    mounted = []
+
+    def mount(options):
+        point = tmp_path / ("mnt%d" % len(mounted))
+        point.mkdir()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True).returncode:
+            pytest.skip("cannot mount a tmpfs here (needs root)")
+        mounted.append(point)
+        return point
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def test_read_only_destination(run_module, fx, tmpfs):
+    point = tmpfs("size=1m")
+    good, other = installed(run_module, fx, point)
+    before = tree_hashes(good["dest"])
+    subprocess.run(["mount", "-o", "remount,ro", str(point)], check=True)
+    result = run_module("pkcs12_unpack", **other)
+    assert result["failed"] and "Read-only file system" in result["msg"] and good["dest"] in result["msg"]
+    assert tree_hashes(good["dest"]) == before
+
+
+def test_full_filesystem(run_module, fx, tmpfs):
+    point = tmpfs("size=40k")
+    good, other = installed(run_module, fx, point)
+    subprocess.run(["dd", "if=/dev/zero", "of=%s/filler" % point, "bs=4k", "count=100"], capture_output=True)
+    before = tree_hashes(good["dest"])
+    result = run_module("pkcs12_unpack", **other)
+    assert result["failed"] and "No space left on device" in result["msg"]
+    assert tree_hashes(good["dest"]) == before and temp_files(good["dest"]) == []
+
+
+def test_target_without_cryptography(tmp_path, fx):
+    """A python3 with ansible's module_utils but no cryptography: the module says which package to install."""
+    site = tmp_path / "site"
+    site.mkdir()
+    import ansible
+    os.symlink(os.path.dirname(ansible.__file__), str(site / "ansible"))
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    args = tmp_path / "args.json"
+    args.write_text('{"ANSIBLE_MODULE_ARGS": {"path": "%s"}}' % fx["aci"])
+    env = {"PYTHONPATH": os.pathsep.join([str(site), SRC_ROOT]), "PATH": os.environ["PATH"]}
+    proc = subprocess.run([str(venv / "bin" / "python"), os.path.join(TOP, "plugins", "modules", "certificate_info.py"),
+                           str(args)], capture_output=True, text=True, env=env)
+    assert proc.returncode != 0
+    assert "python3-cryptography" in proc.stdout and "apt-get install python3-cryptography" in proc.stdout
