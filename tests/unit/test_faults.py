@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import PASS, SRC_ROOT, TOP, openssl, read
+from conftest import SRC_ROOT, TOP, openssl, read
 from test_modules import AUTH, tree_hashes, unpack_args
 
 FAULTS = os.path.join(TOP, "tests", "unit", "faults")
