@@ -354,8 +354,8 @@ def load_private_key(data, passphrase=None, what="private key"):
     try:
         return loader(data, password)
     except TypeError as exc:
-        if "not encrypted" in str(exc):
-            return loader(data, None)
+        if "not encrypted" in str(exc):  # an unencrypted DER key given with a passphrase
+            return load_private_key(data, None, what)
         raise RocError("%s: the key is encrypted and no passphrase was given" % what)
     except ValueError as exc:
         if password is not None and ("decrypt" in str(exc).lower() or "password" in str(exc).lower()):
