@@ -91,7 +91,9 @@ for part in "${parts[@]}"; do
       sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "Executed|passed|failed" | tail -12
       junit_count "molecule-$scenario-testinfra" "$out/molecule-$scenario-testinfra.xml" "$rc"
       # the scenario's own steps, each a check
-      for step in create prepare converge idempotence; do
+      steps="create prepare converge idempotence"
+      [ "$scenario" = procedure ] && steps="create prepare check converge idempotence"
+      for step in $steps; do
         if sed 's/\x1b\[[0-9;]*m//g' "$log" | grep "$scenario ➜ $step: Executed: Successful" >/dev/null; then
           record "molecule-$scenario-$step" 1 0
         else

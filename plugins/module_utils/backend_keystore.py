@@ -55,6 +55,12 @@ def holds(old, key, cert, chain, alias, passphrase):
 
 def run(module):
     params = module.params
+    missing = [o for o in ("privatekey_path", "certificate_path", "chain_path")
+               if params.get(o) and not os.path.exists(params[o])]
+    if missing and module.check_mode:
+        # a check run before the material is installed: predict the keystore, do not fail
+        return {"changed": True, "path": os.path.abspath(params["path"]), "alias": params["alias"],
+                "backup_files": {}, "predicted_from_missing": missing}
     key = load_private_key(read_file(params["privatekey_path"], "privatekey_path"),
                            params.get("privatekey_passphrase"), "privatekey_path %s" % params["privatekey_path"])
     cert = load_certificates(read_file(params["certificate_path"], "certificate_path"),

@@ -140,6 +140,17 @@ class FileWriter(object):
                 os.close(fd)
         self._locks = {}
 
+    def _ids(self, owner, group):
+        """uid and gid; in check mode an owner or group that an earlier task of the run would create
+        (the preflight role makes the key group) is a warning, not a failure."""
+        try:
+            return resolve_uid(owner), resolve_gid(group)
+        except RocError as exc:
+            if not self.check_mode:
+                raise
+            self.module.warn("check mode: %s (an earlier task may create it)" % exc)
+            return None, None
+
     # ------------------------------------------------------------------------------ plan
     def plan(self, path, content, mode=None, owner=None, group=None, backup=False, sensitive=False,
              same=None, default_mode=0o644, label=None):
@@ -149,7 +160,7 @@ class FileWriter(object):
         item = _Planned()
         item.path, item.content, item.backup, item.sensitive = path, content, backup, sensitive
         item.label = label or os.path.basename(path)
-        item.uid, item.gid = resolve_uid(owner), resolve_gid(group)
+        item.uid, item.gid = self._ids(owner, group)
         item.tmp = None
         item.old = item.old_mode = None
         if os.path.isdir(path):
