@@ -24,13 +24,15 @@ PASS = labpki.LAB_PASSPHRASE.encode()
 
 def install_bundle(p12_path, certs_dir, service):
     with open(p12_path, "rb") as handle:
-        key, cert, _cas = pkcs12.load_key_and_certificates(handle.read(), PASS)
+        key, cert, cas = pkcs12.load_key_and_certificates(handle.read(), PASS)
     folder = os.path.join(certs_dir, service)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, service + ".crt"), "wb") as handle:
         handle.write(labpki.pem(cert))
     with open(os.path.join(folder, service + ".key"), "wb") as handle:
         handle.write(labpki.key_pem(key))
+    with open(os.path.join(folder, service + ".chain.pem"), "wb") as handle:
+        handle.write(b"".join(labpki.pem(c) for c in cas))
 
 
 def run_report(tmp_path, hosts):
