@@ -69,6 +69,8 @@ demo: deps venv lab images collection
 	@$(BIN)/ansible-playbook -i localhost, -c local tests/lab/platform.yml
 	@$(BIN)/ansible-playbook -i $(LAB)/fleet/inventory.ini -i tests/lab/inventory esante.roc.site
 	@$(BIN)/ansible-playbook -i $(LAB)/fleet/inventory.ini -i tests/lab/inventory tests/lab/summary.yml
+	@$(BIN)/ansible-playbook -i $(LAB)/fleet/inventory.ini -i tests/lab/inventory esante.roc.report | grep -E '"msg"|RECAP' || true
+	@echo "Order sheets and the expiry report (report.html) are in $(LAB)/orders/; make demo-down stops the lab fleet."
 
 demo-down:
 	@bash tests/lab/fleet.sh down
