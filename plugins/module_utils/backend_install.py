@@ -16,7 +16,7 @@ import os
 from ansible_collections.esante.roc.plugins.module_utils import common, igc
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    RocError, build_chain, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
+    PEM_BLOCK, RocError, build_chain, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
     key_matches, load_certificates, load_pkcs12, load_private_key, private_key_pem, read_file,
     key_file_holds)
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
@@ -38,6 +38,7 @@ PKCS12_ARGUMENT_SPEC = dict(
     certificate_path=dict(type="path"),
     chain_path=dict(type="path"),
     fullchain_path=dict(type="path"),
+    combined_path=dict(type="path"),
     key_passphrase=dict(type="str", no_log=True),
     cert_mode=dict(type="raw", default="0644"),
     **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
@@ -53,6 +54,7 @@ CERTIFICATE_ARGUMENT_SPEC = dict(
     chain=dict(type="list", elements="str", default=[]),
     chain_path=dict(type="path"),
     fullchain_path=dict(type="path"),
+    combined_path=dict(type="path"),
     **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
 )
 
@@ -104,12 +106,28 @@ def install(module, writer, key, cert, chain, paths, key_bytes=None, key_passphr
     for name, content in files.items():
         writer.plan(paths[name], content, mode=cert_mode, owner=owner, group=group,
                     backup=params["backup"] and name == "certificate", label="%s_path" % name)
+    if paths.get("combined"):
+        # key + leaf + intermediates in ONE file: a reader sees the old pair or the new pair, never a mix
+        certs = certificates_pem([cert] + [c for c in chain if c.issuer != c.subject])
+        combined = (key_bytes if key_bytes is not None else private_key_pem(key, key_passphrase)) + certs
+        writer.plan(paths["combined"], combined, mode=params["mode"], owner=owner, group=group,
+                    backup=params["backup"], sensitive=True, default_mode=0o600, label="combined_path",
+                    same=lambda old: _combined_holds(old, key, key_passphrase, certs))
     writer.commit()
     result = common.writer_result(writer)
     result["files"] = dict((k, v) for k, v in paths.items() if v)
     result["certificate"] = certificate_facts(cert)
     result["chain"] = [c.subject.rfc4514_string() for c in chain]
     return result
+
+
+def _combined_holds(old, key, passphrase, certs):
+    blocks = PEM_BLOCK.findall(old)
+    key_blocks = [b"-----BEGIN %s-----\n%s-----END %s-----\n" % (label, body, label)
+                  for label, body in blocks if label.endswith(b"PRIVATE KEY")]
+    cert_part = b"".join(b"-----BEGIN %s-----\n%s-----END %s-----\n" % (label, body, label)
+                         for label, body in blocks if label == b"CERTIFICATE")
+    return len(key_blocks) == 1 and key_file_holds(key_blocks[0], key, passphrase) and cert_part == certs
 
 
 # --------------------------------------------------------------------------------- pkcs12_unpack
@@ -137,6 +155,7 @@ def run_pkcs12_unpack(module):
         "certificate": params.get("certificate_path") or os.path.join(dest, "%s.crt" % name),
         "chain": params.get("chain_path") or os.path.join(dest, "%s.chain.pem" % name),
         "fullchain": params.get("fullchain_path") or os.path.join(dest, "%s.fullchain.pem" % name),
+        "combined": params.get("combined_path"),
     }
     writer = FileWriter(module)
     key_passphrase = params.get("key_passphrase")
@@ -167,5 +186,5 @@ def run_certificate(module):
         candidates += load_certificates(content_to_bytes(item, "chain[%d]" % index), "chain[%d]" % index)
     chain = verify_leaf(cert, key, candidates, params, "certificate")
     paths = {"privatekey": key_path, "certificate": params["path"], "chain": params.get("chain_path"),
-             "fullchain": params.get("fullchain_path")}
+             "fullchain": params.get("fullchain_path"), "combined": params.get("combined_path")}
     return install(module, FileWriter(module), key, cert, chain, paths, key_bytes, passphrase)

@@ -138,6 +138,7 @@ def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
             "certificate": base + ".crt",
             "chain": base + ".chain.pem",
             "fullchain": base + ".fullchain.pem",
+            "combined": base + ".pem",
             "keystore": base + ".p12" if keystores else "",
             "keystore_alias": name,
         }

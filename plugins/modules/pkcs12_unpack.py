@@ -64,6 +64,12 @@ options:
   fullchain_path:
     description: Path of the full chain, instead of C(<dest>/<service>.fullchain.pem).
     type: path
+  combined_path:
+    description:
+      - Also write the key, the certificate and the intermediates in ONE PEM file (mode as the key's), for
+        middleware that reads a combined file. Being one file, it is replaced atomically, so a reader sees the
+        old key and certificate or the new ones, never a mix (what a renewal swap needs).
+    type: path
   service:
     description:
       - The expected CN, for example C(Client_ROC_Annuaire_AMC); a bundle for another service is refused.

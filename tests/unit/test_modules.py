@@ -261,3 +261,17 @@ def test_certificate_with_key_content_lands_together(run_module, fx, tmp_path):
     refused = run_module("certificate", **wrong)
     assert refused["failed"] and "does not match the private key" in refused["msg"]
     assert tree_hashes(str(tmp_path / "node2")) == before
+
+
+def test_combined_pem_is_one_atomic_pair(run_module, fx, tmp_path):
+    combined = str(tmp_path / "roc" / AUTH / (AUTH + ".pem"))
+    args = unpack_args(fx, tmp_path, combined_path=combined, key_passphrase="at-rest-secret")
+    result = run_module("pkcs12_unpack", **args)
+    assert result["changed"] and result["files"]["combined"] == combined
+    data = read(combined)
+    assert data.count(b"ENCRYPTED PRIVATE KEY-----") == 2 and data.count(b"BEGIN CERTIFICATE") == 2
+    assert mode(combined) == 0o600
+    # openssl reads the pair out of the one file, and they belong together
+    assert openssl("pkey", "-in", combined, "-passin", "pass:at-rest-secret", "-pubout") == openssl(
+        "x509", "-in", combined, "-noout", "-pubkey")
+    assert run_module("pkcs12_unpack", **args)["changed"] is False  # a re-encrypted key is the same key
