@@ -24,7 +24,7 @@ export ANSIBLE_CONFIG := $(TOP)/ansible.cfg
 export ROC_LAB_DIR := $(LAB)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help deps venv venv-oldest lab images collection demo demo-down test lint sanity unit integration molecule clean
+.PHONY: help deps venv venv-oldest lab images collection demo demo-down bench test lint sanity unit integration molecule clean
 
 help:
 	@sed -n '2,4p' Makefile
@@ -74,6 +74,11 @@ demo: deps venv lab images collection
 
 demo-down:
 	@bash tests/lab/fleet.sh down
+
+## Benchmark (a tool, not a test): ours against the floor and the community.crypto way, N = 5, 10, 20.
+## BENCH_SIZES=5,10 BENCH_REPS=1 BENCH_ONLY='site' make bench for a quick look.
+bench: deps venv lab images collection
+	@$(PY) bench/bench.py
 
 ## Every test; the last line is "N passed, N failed".
 test: deps venv venv-oldest lab images collection
