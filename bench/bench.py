@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """make bench: esante.roc against the floor and against the community.crypto way, on N lab hosts over SSH.
 
 For every N (default 5, 10, 20) and every scenario, REPS runs (default 3) on real containers reached over
@@ -189,8 +188,9 @@ def run_playbook(playbook, inventory, path, n, tag):
                ANSIBLE_SSH_CONTROL_PATH_DIR=cp_dir, ANSIBLE_FORKS="20", ANSIBLE_STDOUT_CALLBACK="default",
                ANSIBLE_CALLBACK_RESULT_FORMAT="yaml")
     start = time.monotonic()
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "-e", "roc_bench_path=%s" % path, playbook],
-                          capture_output=True, text=True, env=env)
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
+               "-e", "roc_bench_path=%s" % path, playbook]
+    proc = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
     seconds = time.monotonic() - start
     log = os.path.join(WORK, "logs", tag + ".log")
     os.makedirs(os.path.dirname(log), exist_ok=True)
@@ -210,7 +210,7 @@ def bench(sizes, reps, only):
     results = []
     for n in sizes:
         inventory = write_inventory(n)
-        runs = {name: [] for name, _p, _d, _c in SCENARIOS if not only or re.search(only, name)}
+        runs = {name: [] for name, _playbook, _path, _cold in SCENARIOS if not only or re.search(only, name)}
         # cold + warm pairs on fresh fleets; the floor on the first fleet of each size
         pairs = [("site", "p12"), ("peer site", "p12"), ("order", "csr"), ("peer order", "csr")]
         for rep in range(reps):
@@ -218,7 +218,7 @@ def bench(sizes, reps, only):
                 cold, warm = base + " cold", base + " warm"
                 if cold not in runs and warm not in runs:
                     continue
-                playbook = [p for name, p, _d, _c in SCENARIOS if name == cold][0]
+                playbook = [p for name, p, _path, _cold in SCENARIOS if name == cold][0]
                 fresh_fleet(n)
                 shutil.rmtree(os.path.join(WORK, "orders"), ignore_errors=True)
                 if base == "site" and "floor" in runs:
@@ -256,7 +256,7 @@ def table(results):
                                                   "ours/floor", "changed (each run)")]
     for n in sorted({r["n"] for r in results}):
         floor = med(n, "floor")
-        for name, *_ in SCENARIOS:
+        for name, *_rest in SCENARIOS:
             r = med(n, name)
             if not r:
                 continue
@@ -271,7 +271,7 @@ def table(results):
 
 def chart(results, path):
     """A small self-contained SVG: median seconds against N, one line per scenario."""
-    names = [name for name, *_ in SCENARIOS if any(r["scenario"] == name for r in results)]
+    names = [name for name, *_rest in SCENARIOS if any(r["scenario"] == name for r in results)]
     sizes = sorted({r["n"] for r in results})
     top = max(r["median_s"] for r in results) * 1.1 or 1
     w, h, left, bottom = 640, 360, 50, 40
@@ -308,7 +308,7 @@ def chart(results, path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "5,10,20"))
     parser.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "3")))
     parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
@@ -327,8 +327,8 @@ def main():
     text = table(results)
     print(text)
     meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "sizes": sizes, "reps": args.reps,
-            "commit": subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                     text=True).stdout.strip(),
+            "commit": subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"], check=False,
+                                     capture_output=True, text=True).stdout.strip(),
             "cpus": os.cpu_count(), "results": results, "table": text.splitlines()}
     with open(os.path.join(args.out, "latest.json"), "w") as f:
         json.dump(meta, f, indent=1)

@@ -22,5 +22,6 @@ class FilterModule(object):
             "structure_services": wrap(structures.services),
             "igc_subject": wrap(structures.subject),
             "service_paths": wrap(structures.service_paths),
+            "service_items": wrap(structures.service_items),
             "certificate_targets": wrap(structures.certificate_targets),
         }

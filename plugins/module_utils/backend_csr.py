@@ -13,9 +13,8 @@ from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     NameOID, RocError, hashes, key_matches, key_size, load_private_key, private_key_pem, public_key_sha256,
     read_file, rsa, key_file_holds, serialization, x509)
-from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
-ARGUMENT_SPEC = dict(
+_SPEC = dict(
     privatekey_path=dict(type="path", required=True),
     csr_path=dict(type="path", required=True),
     service=dict(type="str", required=True),
@@ -29,6 +28,10 @@ ARGUMENT_SPEC = dict(
     csr_mode=dict(type="raw", default="0644"),
     **common.FILE_OPTIONS
 )
+
+
+# every service's key and CSR in one execution
+ARGUMENT_SPEC, REQUIRED = common.with_items(_SPEC, ("privatekey_path", "csr_path", "service"))
 
 
 def subject_name(params):
@@ -86,9 +89,11 @@ def build_csr(subject, key):
 
 
 def run(module):
-    params = module.params
+    return common.run_items(module, plan, REQUIRED)
+
+
+def plan(module, params, writer):
     subject = subject_name(params)
-    writer = FileWriter(module)
     key_path, csr_path = params["privatekey_path"], params["csr_path"]
     key = None if params["regenerate"] == "always" else existing_key(params)
     key_created = key is None
@@ -103,10 +108,8 @@ def run(module):
                             "before": "", "after": "<new %d-bit RSA key>\n" % params["key_size"]})
         writer.diff.append({"before_header": csr_path, "after_header": csr_path,
                             "before": "", "after": "<new CSR for %s>\n" % subject.rfc4514_string()})
-        result = common.writer_result(writer)
-        result.update(csr=None, subject=subject.rfc4514_string(), public_key_sha256=None,
-                      privatekey_created=True, csr_created=True)
-        return result
+        return dict(csr=None, subject=subject.rfc4514_string(), public_key_sha256=None, service=params["service"],
+                    privatekey_created=True, csr_created=True, privatekey_path=key_path, csr_path=csr_path)
     if key_created:
         key = rsa.generate_private_key(public_exponent=65537, key_size=params["key_size"])
 
@@ -124,9 +127,7 @@ def run(module):
     # an unchanged CSR keeps its bytes (the same request re-signed would differ only by its signature)
     writer.plan(csr_path, csr_pem, mode=params["csr_mode"], owner=params["owner"], group=params["group"],
                 backup=False, same=(lambda old: True) if not csr_created else None, label="csr_path")
-    writer.commit()
-    result = common.writer_result(writer)
-    result.update(
+    return dict(
         csr=csr_pem.decode("ascii"),
         subject=subject.rfc4514_string(),
         public_key_sha256=public_key_sha256(key),
@@ -134,5 +135,5 @@ def run(module):
         csr_created=csr_created,
         privatekey_path=key_path,
         csr_path=csr_path,
+        service=params["service"],
     )
-    return result

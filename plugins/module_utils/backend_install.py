@@ -19,7 +19,6 @@ from ansible_collections.esante.roc.plugins.module_utils.loader import (
     PEM_BLOCK, RocError, build_chain, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
     key_matches, load_certificates, load_pkcs12, load_private_key, private_key_pem, read_file,
     key_file_holds)
-from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
 CHECK_OPTIONS = dict(
     service=dict(type="str"),
@@ -28,7 +27,7 @@ CHECK_OPTIONS = dict(
     ca_path=dict(type="path"),
 )
 
-PKCS12_ARGUMENT_SPEC = dict(
+_PKCS12_SPEC = dict(
     src=dict(type="path"),
     content=dict(type="str", no_log=True),
     remote_src=dict(type="bool", default=False),
@@ -44,7 +43,7 @@ PKCS12_ARGUMENT_SPEC = dict(
     **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
 )
 
-CERTIFICATE_ARGUMENT_SPEC = dict(
+_CERTIFICATE_SPEC = dict(
     src=dict(type="path"),
     content=dict(type="str"),
     path=dict(type="path", required=True),
@@ -57,6 +56,15 @@ CERTIFICATE_ARGUMENT_SPEC = dict(
     combined_path=dict(type="path"),
     **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
 )
+
+
+# per-item options of `items` (one execution for every service of a host)
+PKCS12_ARGUMENT_SPEC, PKCS12_REQUIRED = common.with_items(_PKCS12_SPEC, (
+    "src", "content", "passphrase", "dest", "privatekey_path", "certificate_path", "chain_path", "fullchain_path",
+    "combined_path", "service", "usage"))
+CERTIFICATE_ARGUMENT_SPEC, CERTIFICATE_REQUIRED = common.with_items(_CERTIFICATE_SPEC, (
+    "src", "content", "path", "privatekey_path", "privatekey_content", "chain_path", "fullchain_path",
+    "combined_path", "service", "usage"))
 
 
 def verify_leaf(cert, key, candidates, params, what):
@@ -86,9 +94,8 @@ def verify_leaf(cert, key, candidates, params, what):
     return chain
 
 
-def install(module, writer, key, cert, chain, paths, key_bytes=None, key_passphrase=None):
-    """Plan and commit key (optional), certificate, chain and fullchain."""
-    params = module.params
+def install(params, writer, key, cert, chain, paths, key_bytes=None, key_passphrase=None):
+    """Plan key (optional), certificate, chain, fullchain and combined file (the caller commits)."""
     owner, group = params["owner"], params["group"]
     for path in paths.values():
         if path:
@@ -113,9 +120,7 @@ def install(module, writer, key, cert, chain, paths, key_bytes=None, key_passphr
         writer.plan(paths["combined"], combined, mode=params["mode"], owner=owner, group=group,
                     backup=params["backup"], sensitive=True, default_mode=0o600, label="combined_path",
                     same=lambda old: _combined_holds(old, key, key_passphrase, certs))
-    writer.commit()
-    result = common.writer_result(writer)
-    result["files"] = dict((k, v) for k, v in paths.items() if v)
+    result = {"files": dict((k, v) for k, v in paths.items() if v)}
     result["certificate"] = certificate_facts(cert)
     result["chain"] = [c.subject.rfc4514_string() for c in chain]
     return result
@@ -142,7 +147,12 @@ def bundle_bytes(params):
 
 
 def run_pkcs12_unpack(module):
-    params = module.params
+    return common.run_items(module, plan_pkcs12_unpack, PKCS12_REQUIRED)
+
+
+def plan_pkcs12_unpack(module, params, writer):
+    if params.get("content") is not None and params.get("remote_src"):
+        raise RocError("content and remote_src: mutually exclusive")
     what = "PKCS#12 bundle %s" % (params.get("src") or "(content)")
     key, cert, extra = load_pkcs12(bundle_bytes(params), params["passphrase"], what)
     chain = verify_leaf(cert, key, extra, params, what)
@@ -157,14 +167,16 @@ def run_pkcs12_unpack(module):
         "fullchain": params.get("fullchain_path") or os.path.join(dest, "%s.fullchain.pem" % name),
         "combined": params.get("combined_path"),
     }
-    writer = FileWriter(module)
     key_passphrase = params.get("key_passphrase")
-    return install(module, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
+    return install(params, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
 
 
 # ----------------------------------------------------------------------------------- certificate
 def run_certificate(module):
-    params = module.params
+    return common.run_items(module, plan_certificate, CERTIFICATE_REQUIRED)
+
+
+def plan_certificate(module, params, writer):
     if params.get("content") is None:
         raise RocError("src: give the certificate file on the controller (src) or its content (content)")
     certs = load_certificates(content_to_bytes(params["content"], "content"), "certificate %s" % (
@@ -187,4 +199,4 @@ def run_certificate(module):
     chain = verify_leaf(cert, key, candidates, params, "certificate")
     paths = {"privatekey": key_path, "certificate": params["path"], "chain": params.get("chain_path"),
              "fullchain": params.get("fullchain_path"), "combined": params.get("combined_path")}
-    return install(module, FileWriter(module), key, cert, chain, paths, key_bytes, passphrase)
+    return install(params, writer, key, cert, chain, paths, key_bytes, passphrase)

@@ -14,9 +14,8 @@ from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, key_matches, load_certificates, load_pkcs12, load_private_key, pkcs12, read_file, same_private_key,
     serialization, to_bytes_passphrase)
-from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
-ARGUMENT_SPEC = dict(
+_SPEC = dict(
     path=dict(type="path", required=True),
     alias=dict(type="str", required=True),
     passphrase=dict(type="str", required=True, no_log=True),
@@ -28,39 +27,46 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def _friendly_name(data, passphrase):
-    """The alias of an existing bundle (cryptography >= 36), or None when it cannot be told."""
-    loader = getattr(pkcs12, "load_pkcs12", None)
-    if loader is None:
-        return None
-    try:
-        bundle = loader(data, to_bytes_passphrase(passphrase))
-    except Exception:
-        return None
-    name = bundle.cert.friendly_name if bundle.cert is not None else None
-    return name.decode("utf-8") if name else None
+# every service's keystore in one execution: `items` of path, alias and the three source files
+ARGUMENT_SPEC, REQUIRED = common.with_items(_SPEC, (
+    "path", "alias", "privatekey_path", "certificate_path", "chain_path"))
 
 
 def holds(old, key, cert, chain, alias, passphrase):
-    """Whether an existing keystore already holds exactly this content (its salts differ each write)."""
+    """Whether an existing keystore already holds exactly this content (its salts differ each write). Opened
+    once (the key derivation is the costly part of a warm run)."""
+    loader = getattr(pkcs12, "load_pkcs12", None)
+    if loader is not None:  # cryptography >= 36: key, certificates and the alias in one opening
+        try:
+            bundle = loader(old, to_bytes_passphrase(passphrase))
+        except Exception:
+            return False
+        if bundle.key is None or bundle.cert is None:
+            return False
+        name = bundle.cert.friendly_name
+        return (same_private_key(bundle.key, key) and bundle.cert.certificate == cert
+                and [c.certificate for c in bundle.additional_certs] == list(chain)
+                and (name or b"").decode("utf-8", "replace") == alias)
     try:
         old_key, old_cert, old_chain = load_pkcs12(old, passphrase, "keystore")
     except RocError:
         return False
-    if not (same_private_key(old_key, key) and old_cert == cert and list(old_chain) == list(chain)):
-        return False
-    name = _friendly_name(old, passphrase)
-    return name is None or name == alias
+    return same_private_key(old_key, key) and old_cert == cert and list(old_chain) == list(chain)
 
 
 def run(module):
-    params = module.params
+    return common.run_items(module, plan, REQUIRED)
+
+
+def plan(module, params, writer):
     missing = [o for o in ("privatekey_path", "certificate_path", "chain_path")
                if params.get(o) and not os.path.exists(params[o])]
     if missing and module.check_mode:
         # a check run before the material is installed: predict the keystore, do not fail
-        return {"changed": True, "path": os.path.abspath(params["path"]), "alias": params["alias"],
-                "backup_files": {}, "predicted_from_missing": missing}
+        writer.changed = True
+        writer.diff.append({"before_header": params["path"], "after_header": params["path"], "before": "",
+                            "after": "<keystore made from files an earlier task installs: %s>\n" % ", ".join(missing)})
+        return {"path": os.path.abspath(params["path"]), "alias": params["alias"], "predicted_from_missing": missing}
     key = load_private_key(read_file(params["privatekey_path"], "privatekey_path"),
                            params.get("privatekey_passphrase"), "privatekey_path %s" % params["privatekey_path"])
     cert = load_certificates(read_file(params["certificate_path"], "certificate_path"),
@@ -74,15 +80,16 @@ def run(module):
     alias, passphrase = params["alias"], params["passphrase"]
     if not passphrase:
         raise RocError("passphrase: must not be empty (Java refuses keystores without one)")
-    data = pkcs12.serialize_key_and_certificates(
-        alias.encode("utf-8"), key, cert, chain or None,
-        serialization.BestAvailableEncryption(to_bytes_passphrase(passphrase)))
-    writer = FileWriter(module)
+    data = None
+    if os.path.isfile(params["path"]):
+        old = read_file(params["path"], "path")
+        if holds(old, key, cert, chain, alias, passphrase):
+            data = old  # the warm path: no new encryption, the writer sees identical bytes
+    if data is None:
+        data = pkcs12.serialize_key_and_certificates(
+            alias.encode("utf-8"), key, cert, chain or None,
+            serialization.BestAvailableEncryption(to_bytes_passphrase(passphrase)))
     common.ensure_parent(writer, params["path"], True, params["owner"], params["group"])
     writer.plan(params["path"], data, mode=params["mode"], owner=params["owner"], group=params["group"],
-                backup=params["backup"], sensitive=True, default_mode=0o600, label="path",
-                same=lambda old: holds(old, key, cert, chain, alias, passphrase))
-    writer.commit()
-    result = common.writer_result(writer)
-    result.update(path=os.path.abspath(params["path"]), alias=alias, entries=1 + len(chain))
-    return result
+                backup=params["backup"], sensitive=True, default_mode=0o600, label="path")
+    return {"path": os.path.abspath(params["path"]), "alias": alias, "entries": 1 + len(chain)}

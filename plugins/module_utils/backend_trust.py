@@ -16,7 +16,7 @@ import tempfile
 from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
-    normalize_fingerprint, not_valid_after)
+    normalize_fingerprint, not_valid_after, pkcs12, to_bytes_passphrase)
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
 # Per-family layout of the system trust store (linux-system-roles/certificate does the same).
@@ -33,6 +33,22 @@ FAMILY_IDS = {
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 BUNDLE_MARK = "# esante.roc anchor: "
 
+STORES = ("system", "bundle", "java")
+
+# One entry of `stores`: a store and its own settings (unset ones fall back to the top-level options).
+STORE_OPTIONS = dict(
+    store=dict(type="str", required=True, choices=list(STORES)),
+    anchors=dict(type="list", elements="str"),
+    store_dir=dict(type="path"),
+    update_command=dict(type="list", elements="str"),
+    bundle_path=dict(type="path"),
+    keystore_path=dict(type="path"),
+    keystore_password=dict(type="str", no_log=True),
+    owner=dict(type="str"),
+    group=dict(type="str"),
+    mode=dict(type="raw"),
+)
+
 ARGUMENT_SPEC = dict(
     anchors=dict(type="list", elements="dict", required=True, options=dict(
         name=dict(type="str", required=True),
@@ -41,7 +57,8 @@ ARGUMENT_SPEC = dict(
         sha256=dict(type="str"),
     )),
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    store=dict(type="str", default="system", choices=["system", "bundle", "java"]),
+    store=dict(type="str", default="system", choices=list(STORES)),
+    stores=dict(type="list", elements="dict", options=STORE_OPTIONS),
     os_family=dict(type="str", choices=["auto", "debian", "redhat", "suse"], default="auto"),
     store_dir=dict(type="path"),
     update_command=dict(type="list", elements="str"),
@@ -123,8 +140,7 @@ def anchor_result(name, cert, path, action):
 
 
 # ------------------------------------------------------------------------------------ stores
-def run_system(module, writer, expanded):
-    params = module.params
+def run_system(module, params, writer, expanded):
     family = params["os_family"] if params["os_family"] != "auto" else detect_family()
     layout = SYSTEM_STORES[family]
     directory = params.get("store_dir") or layout["dir"]
@@ -150,8 +166,7 @@ def run_system(module, writer, expanded):
     return results, {"os_family": family, "store_dir": directory}
 
 
-def run_bundle(module, writer, expanded):
-    params = module.params
+def run_bundle(module, params, writer, expanded):
     path = params.get("bundle_path")
     if not path:
         raise RocError("bundle_path: required with store=bundle")
@@ -191,18 +206,26 @@ def _read_bundle(path):
     return blocks
 
 
-def run_java(module, writer, expanded):
-    params = module.params
-    path, password = params.get("keystore_path"), params.get("keystore_password")
-    if not path or not password:
-        raise RocError("keystore_path and keystore_password: required with store=java")
+def _find_keytool(module, params):
     keytool = params["keytool_path"]
     if not os.path.isabs(keytool):
         keytool = module.get_bin_path(keytool)
     if not keytool or not os.path.exists(keytool):
         raise RocError("keytool: not found on this host; install a Java runtime (Debian/Ubuntu: default-jre-headless)")
+    return keytool
+
+
+def run_java(module, params, writer, expanded):
+    path, password = params.get("keystore_path"), params.get("keystore_password")
+    if not path or not password:
+        raise RocError("keystore_path and keystore_password: required with store=java")
     env = {"ROC_KEYSTORE_PASSWORD": password}
-    present = _keystore_entries(module, keytool, path, env) if os.path.exists(path) else {}
+    present = {}
+    if os.path.exists(path):
+        # the warm path reads the PKCS#12 truststore in Python; keytool (a JVM start) only when it must
+        present = _keystore_entries_read(path, password)
+        if present is None:
+            present = _keystore_entries(module, _find_keytool(module, params), path, env)
     wanted = dict((name, cert) for name, cert in expanded)
     actions = {}
     for name, cert in expanded:
@@ -226,8 +249,10 @@ def run_java(module, writer, expanded):
                         "after": "".join("%s: %s\n" % (n, actions[n]) for n in sorted(todo))})
     if module.check_mode:
         return results, {"keystore_path": path}
+    keytool = _find_keytool(module, params)
     directory = os.path.dirname(os.path.abspath(path))
     common.ensure_parent(writer, path, True, params["owner"], params["group"])
+    writer.make_dirs()  # keytool works on a copy in the keystore's folder
     work = tempfile.mkdtemp(prefix=".esante-roc-", dir=directory)
     try:
         copy = os.path.join(work, "keystore")
@@ -262,6 +287,25 @@ def _keytool(module, argv, env):
     return out
 
 
+def _keystore_entries_read(path, password):
+    """{alias: SHA-256 fingerprint} of a PKCS#12 truststore read with cryptography (>= 36), or None when it
+    cannot be read that way (a JKS store, an older cryptography): the caller asks keytool."""
+    loader = getattr(pkcs12, "load_pkcs12", None)
+    if loader is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            bundle = loader(handle.read(), to_bytes_passphrase(password))
+    except Exception:
+        return None
+    entries = {}
+    for item in bundle.additional_certs:
+        if not item.friendly_name:
+            return None
+        entries[item.friendly_name.decode("utf-8").lower()] = normalize_fingerprint(fingerprint_sha256(item.certificate))
+    return entries
+
+
 def _keystore_entries(module, keytool, path, env):
     """{alias: SHA-256 fingerprint (plain hex)} of a keystore, as keytool lists it."""
     out = _keytool(module, [keytool, "-list", "-v", "-keystore", path, "-storepass:env", "ROC_KEYSTORE_PASSWORD"], env)
@@ -275,18 +319,56 @@ def _keystore_entries(module, keytool, path, env):
     return entries
 
 
+RUNNERS = {"system": run_system, "bundle": run_bundle, "java": run_java}
+
+
+def store_params(params, index, spec):
+    """The settings of one store: its entry of `stores` over the top-level options."""
+    merged = dict(params)
+    merged.update((k, v) for k, v in spec.items() if v is not None and k != "anchors")
+    if spec.get("anchors") is not None:
+        names = set(a["name"] for a in params["anchors"])
+        unknown = [n for n in spec["anchors"] if n not in names]
+        if unknown:
+            raise RocError("stores[%d] (%s): anchors %s are not in the anchors list" % (index, spec["store"], unknown))
+        merged["anchors"] = [a for a in params["anchors"] if a["name"] in spec["anchors"]]
+    return merged
+
+
 def run(module):
+    """Every store of the call, one after the other; when one fails, the stores already done are put back."""
     params = module.params
-    expanded = expand_anchors(params["anchors"], params["state"])
-    writer = FileWriter(module)
-    store = params["store"]
-    if store == "system":
-        results, extra = run_system(module, writer, expanded)
-    elif store == "bundle":
-        results, extra = run_bundle(module, writer, expanded)
-    else:
-        results, extra = run_java(module, writer, expanded)
-    result = common.writer_result(writer)
-    result.update(extra)
-    result["anchors"] = results
+    expand_anchors(params["anchors"], params["state"])  # every anchor checked before any store changes
+    specs = params.get("stores") or [{"store": params["store"]}]
+    done, anchors, stores = [], [], []
+    try:
+        for index, spec in enumerate(specs):
+            merged = store_params(params, index, spec)
+            writer = FileWriter(module)
+            results, extra = RUNNERS[merged["store"]](module, merged, writer,
+                                                      expand_anchors(merged["anchors"], merged["state"]))
+            done.append((merged, writer, extra))
+            for item in results:
+                item["store"] = merged["store"]
+            anchors.extend(results)
+            stores.append(dict(extra, store=merged["store"], changed=writer.changed))
+    except RocError:
+        _put_back(module, done)
+        raise
+    result = {"changed": any(w.changed for _p, w, _e in done),
+              "backup_files": dict((k, v) for _p, w, _e in done for k, v in w.backup_files.items())}
+    if module._diff:
+        result["diff"] = [d for _p, w, _e in done for d in w.diff]
+    if len(specs) == 1 and not params.get("stores"):
+        result.update(done[0][2])
+    result["anchors"] = anchors
+    result["stores"] = stores
     return result
+
+
+def _put_back(module, done):
+    for merged, writer, extra in reversed(done):
+        writer.revert()
+        if merged["store"] == "system" and writer.changed and not module.check_mode:
+            command = merged.get("update_command") or SYSTEM_STORES[extra["os_family"]]["update"]
+            module.run_command(command)

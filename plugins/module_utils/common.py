@@ -10,6 +10,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.esante.roc.plugins.module_utils.loader import RocError, require_cryptography
+from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
 FILE_OPTIONS = dict(
     owner=dict(type="str"),
@@ -45,4 +46,63 @@ def writer_result(writer):
     result = {"changed": writer.changed, "backup_files": writer.backup_files}
     if writer.module._diff:
         result["diff"] = writer.diff
+    return result
+
+
+# ------------------------------------------------------------------------------- items (batching)
+def with_items(spec, names):
+    """(argument spec, required per-item options): `spec` plus an `items` list whose elements take the
+    options `names` (optional there, without defaults: an option left out of an item takes the top-level
+    value). One execution then does the work of a loop, for one round trip per host."""
+    top = {}
+    for key, option in spec.items():
+        option = dict(option)
+        if key in names:
+            option.pop("required", None)
+        top[key] = option
+    suboptions = {}
+    for name in names:
+        option = dict(spec[name])
+        option.pop("required", None)
+        option.pop("default", None)
+        suboptions[name] = option
+    top["items"] = dict(type="list", elements="dict", options=suboptions)
+    return top, [name for name in names if spec[name].get("required")]
+
+
+def run_items(module, plan, required):
+    """plan(module, params, writer) -> result, for the top-level options or for each of `items` (merged
+    over them). ONE writer, committed once: the files of every item are written together, and a refusal of
+    any item changes nothing at all."""
+    params = module.params
+    writer = FileWriter(module)
+    items = params.get("items")
+    if items:
+        entries = []
+        for item in items:
+            entry = dict(params)
+            entry.update((k, v) for k, v in item.items() if v is not None)
+            entries.append(entry)
+    else:
+        entries = [params]
+    results = []
+    for index, entry in enumerate(entries):
+        where = "items[%d]: " % index if items else ""
+        missing = [name for name in required if entry.get(name) in (None, "")]
+        if missing:
+            raise RocError("%s%s: required" % (where, ", ".join(missing)))
+        before = len(writer.diff)
+        try:
+            result = plan(module, entry, writer)
+        except RocError as exc:
+            raise RocError(where + str(exc)) if items else exc
+        result["changed"] = len(writer.diff) > before
+        results.append(result)
+    writer.commit()
+    result = writer_result(writer)
+    if items:
+        result["item_results"] = results
+    else:
+        results[0].pop("changed")
+        result.update(results[0])
     return result

@@ -139,10 +139,63 @@ def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
             "chain": base + ".chain.pem",
             "fullchain": base + ".fullchain.pem",
             "combined": base + ".pem",
+            "csr": base + ".csr",
             "keystore": base + ".p12" if keystores else "",
             "keystore_alias": name,
         }
     return out
+
+
+ITEM_KINDS = ("csr", "pkcs12_unpack", "certificate", "keystore")
+
+
+def _keys_by_service(keys):
+    """{service: key content} from a dict, or from the results of a slurp loop over service entries."""
+    if not keys:
+        return {}
+    if isinstance(keys, dict):
+        return keys
+    out = {}
+    for result in keys:
+        entry = result.get("item") or {}
+        name = entry.get("service") if isinstance(entry, dict) else entry
+        if name and result.get("content"):
+            out[name] = result["content"]
+    return out
+
+
+def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=None):
+    """The `items` option of esante.roc.<kind> for these services, from the stable paths: one execution
+    per host for all of them. pkcs12_unpack takes each service's p12_src and p12_passphrase; certificate
+    takes <src_dir>/<service>.crt (the order folder) and, for a service in `keys`, the key to write with it
+    (a structure's other hosts get the key made on its key host)."""
+    keys = _keys_by_service(keys)
+    if kind not in ITEM_KINDS:
+        raise RocError("service_items: kind must be one of %s, not %r" % (", ".join(ITEM_KINDS), kind))
+    if kind == "certificate" and not src_dir:
+        raise RocError("service_items: kind certificate needs src_dir (the order folder of the structure)")
+    paths = service_paths(service_list, certs_dir)
+    items = []
+    for entry in service_list:
+        name = entry["service"] if isinstance(entry, dict) else entry
+        p = paths[name]
+        if kind == "csr":
+            items.append({"service": name, "privatekey_path": p["privatekey"], "csr_path": p["csr"]})
+        elif kind == "keystore":
+            items.append({"alias": name, "path": p["keystore"], "privatekey_path": p["privatekey"],
+                          "certificate_path": p["certificate"], "chain_path": p["chain"]})
+        elif kind == "pkcs12_unpack":
+            items.append({"service": name, "usage": p["usage"], "src": entry.get("p12_src"),
+                          "passphrase": entry.get("p12_passphrase"), "dest": "%s/%s" % (certs_dir.rstrip("/"), name),
+                          "combined_path": p["combined"]})
+        else:
+            item = {"service": name, "usage": p["usage"], "src": "%s/%s.crt" % (src_dir.rstrip("/"), name),
+                    "path": p["certificate"], "privatekey_path": p["privatekey"], "chain_path": p["chain"],
+                    "fullchain_path": p["fullchain"], "combined_path": p["combined"]}
+            if keys.get(name):
+                item["privatekey_content"] = keys[name]
+            items.append(item)
+    return items
 
 
 def certificate_targets(structure, certs_dir="/etc/roc"):

@@ -71,7 +71,7 @@ def resolve_gid(group):
 
 class _Planned(object):
     __slots__ = ("path", "content", "mode", "uid", "gid", "backup", "sensitive", "tmp", "old", "old_mode", "action",
-                 "label")
+                 "label", "validate")
 
 
 class FileWriter(object):
@@ -88,32 +88,53 @@ class FileWriter(object):
         self.results = {}
         self._locks = {}
         self._applied = []
+        self._pending_dirs = {}
+        self._made_dirs = []
 
     # ------------------------------------------------------------------ folders and locks
     def ensure_dir(self, path, mode=0o755, owner=None, group=None):
-        """Create a missing folder (and parents) with mode/owner/group; an existing one is left as is."""
+        """Plan a missing folder (and parents) with mode/owner/group; an existing one is left as is. The
+        folder is made at commit (or by make_dirs), after every check of the call has passed."""
         path = os.path.abspath(path)
-        if os.path.isdir(path):
+        if os.path.isdir(path) or path in self._pending_dirs:
             return False
         if os.path.exists(path):
             raise RocError("%s exists and is not a folder" % path)
+        parent = os.path.dirname(path)
+        if parent != path and not os.path.isdir(parent):
+            self.ensure_dir(parent, 0o755)
         self.changed = True
         self.diff.append({"before_header": path, "after_header": path,
                           "before": "(absent)\n", "after": "(folder, mode %04o)\n" % mode})
-        if self.check_mode:
-            return True
-        parent = os.path.dirname(path)
-        if not os.path.isdir(parent):
-            self.ensure_dir(parent, 0o755)
-        try:
-            os.mkdir(path, 0o700)
-            uid, gid = resolve_uid(owner), resolve_gid(group)
-            if uid is not None or gid is not None:
-                os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
-            os.chmod(path, mode)
-        except OSError as exc:
-            raise RocError("cannot create folder %s: %s" % (path, exc.strerror))
+        self._pending_dirs[path] = (mode, owner, group)
         return True
+
+    def make_dirs(self):
+        """Create the planned folders now (parents first); nothing in check mode."""
+        if self.check_mode:
+            return
+        for path in sorted(self._pending_dirs, key=len):
+            mode, owner, group = self._pending_dirs[path]
+            try:
+                os.mkdir(path, 0o700)
+                self._made_dirs.append(path)
+                uid, gid = resolve_uid(owner), resolve_gid(group)
+                if uid is not None or gid is not None:
+                    os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
+                os.chmod(path, mode)
+            except OSError as exc:
+                self._remove_made_dirs()
+                raise RocError("cannot create folder %s: %s" % (path, exc.strerror))
+        self._pending_dirs = {}
+
+    def _remove_made_dirs(self):
+        """Folders this writer made, removed again when empty (after a failed commit)."""
+        for path in sorted(self._made_dirs, key=len, reverse=True):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+        self._made_dirs = []
 
     def lock(self, directory):
         directory = os.path.abspath(directory)
@@ -153,11 +174,14 @@ class FileWriter(object):
 
     # ------------------------------------------------------------------------------ plan
     def plan(self, path, content, mode=None, owner=None, group=None, backup=False, sensitive=False,
-             same=None, default_mode=0o644, label=None):
+             same=None, default_mode=0o644, label=None, validate=None):
         """Declare that path must hold content. `same(old_bytes)` may say an old file is equivalent
-        (an encrypted key with another salt, say). Returns True when the file will change."""
+        (an encrypted key with another salt, say). `validate(temp_path)` may refuse the new content (it
+        raises RocError) after it is written to its temporary file and before any file of the call is
+        renamed. Returns True when the file will change."""
         path = os.path.abspath(path)
         item = _Planned()
+        item.validate = validate
         item.path, item.content, item.backup, item.sensitive = path, content, backup, sensitive
         item.label = label or os.path.basename(path)
         item.uid, item.gid = self._ids(owner, group)
@@ -218,7 +242,10 @@ class FileWriter(object):
     def commit(self):
         """Write every planned change; all or nothing as far as the filesystem allows."""
         todo = [i for i in self.planned if i.action != "none"]
-        if self.check_mode or not todo:
+        if self.check_mode:
+            return self.changed
+        self.make_dirs()
+        if not todo:
             return self.changed
         try:
             for directory in sorted(set(os.path.dirname(i.path) for i in todo)):
@@ -227,6 +254,9 @@ class FileWriter(object):
                 if item.action in ("create", "replace"):
                     self._remove_stale(item)
                     self._stage(item)
+            for item in todo:
+                if item.tmp and item.validate is not None:
+                    item.validate(item.tmp)
             done = self._applied
             try:
                 for item in todo:
@@ -235,8 +265,12 @@ class FileWriter(object):
             except (IOError, OSError) as exc:
                 self._roll_back(done)
                 self._applied = []
+                self._remove_made_dirs()
                 raise RocError("writing %s failed, earlier files of this call were put back: %s" % (
                     item.path, exc.strerror or exc))
+        except RocError:
+            self._remove_made_dirs()
+            raise
         finally:
             for item in todo:
                 if item.tmp and os.path.exists(item.tmp):
@@ -294,6 +328,7 @@ class FileWriter(object):
         """Put back every file this writer changed (after a failed follow-up step)."""
         self._roll_back(self._applied)
         self._applied = []
+        self._remove_made_dirs()
 
     def _apply(self, item):
         if item.action == "remove":
@@ -373,7 +408,7 @@ class FileWriter(object):
         item = _Planned()
         item.path, item.content, item.backup, item.sensitive = path, None, backup, sensitive
         item.label = label or os.path.basename(path)
-        item.uid = item.gid = item.tmp = None
+        item.uid = item.gid = item.tmp = item.validate = None
         item.mode = item.old_mode = os.stat(path).st_mode & 0o7777
         with open(path, "rb") as handle:
             item.old = handle.read()

@@ -24,6 +24,45 @@ extends_documentation_fragment:
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
+  items:
+    description:
+      - Several services in ONE execution (one round trip per host instead of one per loop item).
+      - Each item takes these options; one left out takes the top-level value.
+      - Every item is checked before anything is written; the files of all items are committed together.
+    type: list
+    elements: dict
+    suboptions:
+      src:
+        description: As the top-level O(src).
+        type: path
+      content:
+        description: As the top-level O(content).
+        type: str
+      path:
+        description: As the top-level O(path); required here or there.
+        type: path
+      privatekey_path:
+        description: As the top-level O(privatekey_path); required here or there.
+        type: path
+      privatekey_content:
+        description: As the top-level O(privatekey_content).
+        type: str
+      chain_path:
+        description: As the top-level O(chain_path).
+        type: path
+      fullchain_path:
+        description: As the top-level O(fullchain_path).
+        type: path
+      combined_path:
+        description: As the top-level O(combined_path).
+        type: path
+      service:
+        description: As the top-level O(service).
+        type: str
+      usage:
+        description: As the top-level O(usage).
+        type: str
+        choices: [auth_cli, sign, conf]
   src:
     description: The certificate file on the controller (PEM, DER or PKCS#7; extra certificates in it join the chain).
     type: path
@@ -33,11 +72,9 @@ options:
   path:
     description: Where the certificate goes on the target (PEM).
     type: path
-    required: true
   privatekey_path:
     description: The private key on the target that the certificate must match.
     type: path
-    required: true
   privatekey_passphrase:
     description: Passphrase of the private key.
     type: str
@@ -101,6 +138,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+item_results:
+  description:
+    - With O(items), one result per item in the same order, holding what the top-level call returns for one
+      service (without C(backup_files) and C(diff), which cover the whole call) and its own C(changed).
+  returned: when items is given
+  type: list
+  elements: dict
 files:
   description: What went where.
   returned: success

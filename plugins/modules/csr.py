@@ -29,20 +29,34 @@ extends_documentation_fragment:
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
+  items:
+    description:
+      - Several services in ONE execution (one round trip per host instead of one per loop item).
+      - Each item takes these options; one left out takes the top-level value.
+      - Every item is checked before anything is written; the files of all items are committed together.
+    type: list
+    elements: dict
+    suboptions:
+      privatekey_path:
+        description: As the top-level O(privatekey_path); required here or there.
+        type: path
+      csr_path:
+        description: As the top-level O(csr_path); required here or there.
+        type: path
+      service:
+        description: As the top-level O(service); required here or there.
+        type: str
   privatekey_path:
     description: Path of the private key on the target (PEM, PKCS#8).
     type: path
-    required: true
   csr_path:
     description: Path of the CSR on the target (PEM).
     type: path
-    required: true
   service:
     description:
       - The service name, which becomes the CN, for example C(Client_ROC_Annuaire_AMC) or
         C(Client_ROC_WebServices_AMC) (seed, step 3).
     type: str
-    required: true
   organization:
     description: Legal name of the structure (O).
     type: str
@@ -107,6 +121,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+item_results:
+  description:
+    - With O(items), one result per item in the same order, holding what the top-level call returns for one
+      service (without C(backup_files) and C(diff), which cover the whole call) and its own C(changed).
+  returned: when items is given
+  type: list
+  elements: dict
 csr:
   description: The CSR in PEM (null in check mode when a key would be made).
   returned: success

@@ -25,14 +25,35 @@ requirements:
 author:
   - esante.roc maintainers (@esante-roc)
 options:
+  items:
+    description:
+      - Several services in ONE execution (one round trip per host instead of one per loop item).
+      - Each item takes these options; one left out takes the top-level value.
+      - Every item is checked before anything is written; the files of all items are committed together.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: As the top-level O(path); required here or there.
+        type: path
+      alias:
+        description: As the top-level O(alias); required here or there.
+        type: str
+      privatekey_path:
+        description: As the top-level O(privatekey_path); required here or there.
+        type: path
+      certificate_path:
+        description: As the top-level O(certificate_path); required here or there.
+        type: path
+      chain_path:
+        description: As the top-level O(chain_path).
+        type: path
   path:
     description: The keystore file.
     type: path
-    required: true
   alias:
     description: Alias (friendly name) of the entry, for example C(Client_ROC_Annuaire_AMC).
     type: str
-    required: true
   passphrase:
     description: Password of the keystore.
     type: str
@@ -40,14 +61,12 @@ options:
   privatekey_path:
     description: The service's private key on the target.
     type: path
-    required: true
   privatekey_passphrase:
     description: Passphrase of the private key.
     type: str
   certificate_path:
     description: The service's certificate on the target.
     type: path
-    required: true
   chain_path:
     description: CA certificates to add after the certificate (intermediate then root).
     type: path
@@ -69,6 +88,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+item_results:
+  description:
+    - With O(items), one result per item in the same order, holding what the top-level call returns for one
+      service (without C(backup_files) and C(diff), which cover the whole call) and its own C(changed).
+  returned: when items is given
+  type: list
+  elements: dict
 path:
   description: The keystore.
   returned: success

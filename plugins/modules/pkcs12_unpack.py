@@ -30,6 +30,48 @@ extends_documentation_fragment:
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
+  items:
+    description:
+      - Several services in ONE execution (one round trip per host instead of one per loop item).
+      - Each item takes these options; one left out takes the top-level value.
+      - Every item is checked before anything is written; the files of all items are committed together.
+    type: list
+    elements: dict
+    suboptions:
+      src:
+        description: As the top-level O(src).
+        type: path
+      content:
+        description: As the top-level O(content).
+        type: str
+      passphrase:
+        description: As the top-level O(passphrase); required here or there.
+        type: str
+      dest:
+        description: As the top-level O(dest); required here or there.
+        type: path
+      privatekey_path:
+        description: As the top-level O(privatekey_path).
+        type: path
+      certificate_path:
+        description: As the top-level O(certificate_path).
+        type: path
+      chain_path:
+        description: As the top-level O(chain_path).
+        type: path
+      fullchain_path:
+        description: As the top-level O(fullchain_path).
+        type: path
+      combined_path:
+        description: As the top-level O(combined_path).
+        type: path
+      service:
+        description: As the top-level O(service).
+        type: str
+      usage:
+        description: As the top-level O(usage).
+        type: str
+        choices: [auth_cli, sign, conf]
   src:
     description:
       - The bundle file, on the controller (searched like M(ansible.builtin.copy) searches C(src)), or
@@ -47,11 +89,9 @@ options:
   passphrase:
     description: The bundle's passphrase (chosen at order time on the platform).
     type: str
-    required: true
   dest:
     description: Folder that receives C(<service>.key), C(<service>.crt), C(<service>.chain.pem), C(<service>.fullchain.pem).
     type: path
-    required: true
   privatekey_path:
     description: Path of the key, instead of C(<dest>/<service>.key).
     type: path
@@ -113,6 +153,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+item_results:
+  description:
+    - With O(items), one result per item in the same order, holding what the top-level call returns for one
+      service (without C(backup_files) and C(diff), which cover the whole call) and its own C(changed).
+  returned: when items is given
+  type: list
+  elements: dict
 files:
   description: What went where.
   returned: success

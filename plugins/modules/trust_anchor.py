@@ -24,6 +24,10 @@ description:
     C(/etc/pki/ca-trust/source/anchors) + C(update-ca-trust extract); SUSE C(/etc/pki/trust/anchors) +
     C(update-ca-certificates)). The update command runs once, only when something changed; if it
     fails, the anchor files are put back and the module fails with the command's output.
+  - O(stores) fills several stores in ONE execution (one round trip per host for the system store,
+    the Java keystore and the bundle); when a store fails, the stores already changed by the call
+    are put back.
+  - A Java keystore in PKCS#12 is read in Python; keytool runs only to change it (or to read a JKS).
 author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
@@ -61,6 +65,47 @@ options:
     type: str
     default: system
     choices: [system, bundle, java]
+  stores:
+    description:
+      - Several stores in one call, each with its own settings; a setting left out falls back to the
+        top-level option of the same name. When given, O(store) is not used.
+    type: list
+    elements: dict
+    suboptions:
+      store:
+        description: The store.
+        type: str
+        required: true
+        choices: [system, bundle, java]
+      anchors:
+        description: Names (from O(anchors)) that go in this store; all of them when left out.
+        type: list
+        elements: str
+      store_dir:
+        description: As the top-level O(store_dir).
+        type: path
+      update_command:
+        description: As the top-level O(update_command).
+        type: list
+        elements: str
+      bundle_path:
+        description: As the top-level O(bundle_path).
+        type: path
+      keystore_path:
+        description: As the top-level O(keystore_path).
+        type: path
+      keystore_password:
+        description: As the top-level O(keystore_password).
+        type: str
+      owner:
+        description: As the top-level O(owner).
+        type: str
+      group:
+        description: As the top-level O(group).
+        type: str
+      mode:
+        description: As the top-level O(mode).
+        type: raw
   os_family:
     description: Distribution family for O(store=system); V(auto) reads C(/etc/os-release).
     type: str
@@ -104,6 +149,21 @@ EXAMPLES = r"""
       - name: GIE-AC-SERVEUR
         src: files/AC-SERVEUR.cer
 
+- name: System store, Java truststore (AMC side only) and PEM bundle, in one execution
+  esante.roc.trust_anchor:
+    anchors:
+      - {name: ACR-EL, src: files/ACR-EL.cer}
+      - {name: GIE-AC-SERVEUR, src: files/AC-SERVEUR.cer}
+    stores:
+      - store: system
+      - store: java
+        anchors: [GIE-AC-SERVEUR]
+        keystore_path: /etc/roc/truststore.p12
+        keystore_password: "{{ vault_roc_truststore_password }}"
+      - store: bundle
+        anchors: [GIE-AC-SERVEUR]
+        bundle_path: /etc/roc/amc-trust.pem
+
 - name: A truststore holding only the AMC side's CAs, for the Java middleware
   esante.roc.trust_anchor:
     store: java
@@ -126,6 +186,7 @@ anchors:
     sha256: {description: SHA-256 fingerprint, type: str, returned: when the certificate was given}
     not_after: {description: End of validity (ISO 8601 UTC), type: str, returned: when the certificate was given}
     path: {description: File (system store) or store path, type: str, returned: success}
+    store: {description: "The store: system, bundle or java", type: str, returned: success}
     action:
       description: "none, create, replace, remove, attributes (system, java) or the bundle's action"
       type: str
@@ -134,6 +195,13 @@ os_family:
   description: The distribution family used for O(store=system).
   returned: when store=system
   type: str
+stores:
+  description:
+    - Per store, what the call did (C(store), C(changed), and C(os_family), C(store_dir), C(bundle_path)
+      or C(keystore_path)).
+  returned: success
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -47,11 +47,19 @@ class ControllerSrcAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ControllerSrcAction, self).run(tmp, task_vars)
         args = dict(self._task.args)
+        if isinstance(args.get("items"), list):
+            args["items"] = list(args["items"])
         try:
             if args.get("src") and not args.get("remote_src"):
                 if args.get("content") is not None:
                     raise AnsibleError("src and content are mutually exclusive")
                 args["content"] = b64(read_controller_file(self, args["src"]))
+            for index, item in enumerate(args.get("items") or []):
+                # `items` (one execution for several services): each item's src is read the same way
+                if isinstance(item, dict) and item.get("src") and item.get("content") is None \
+                        and not item.get("remote_src", args.get("remote_src")):
+                    item = dict(item, content=b64(read_controller_file(self, item["src"], "items[%d].src" % index)))
+                    args["items"][index] = item
             for option in self.LIST_OPTIONS:
                 args[option] = [self._item(option, i, item) for i, item in enumerate(args.get(option) or [])]
         except AnsibleError as exc:

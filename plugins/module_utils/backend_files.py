@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""esante.roc.config_files: several text files (rendered on the controller) written in one execution
+through the one write helper: atomic, owner/group/mode from the first byte, validated before any rename."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shlex
+
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.esante.roc.plugins.module_utils import common
+from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter, parse_mode
+
+ARGUMENT_SPEC = dict(
+    files=dict(type="list", elements="dict", required=True, options=dict(
+        path=dict(type="path", required=True),
+        content=dict(type="str", required=True),
+        owner=dict(type="str"),
+        group=dict(type="str"),
+        mode=dict(type="raw"),
+        backup=dict(type="bool"),
+        validate=dict(type="str"),
+    )),
+    dir_mode=dict(type="raw", default="0755"),
+    **common.FILE_OPTIONS
+)
+
+
+def validator(module, command, label):
+    if "%s" not in command:
+        raise RocError("%s: validate must contain %%s (the path of the new content)" % label)
+
+    def check(tmp):
+        argv = [part.replace("%s", tmp) for part in shlex.split(command)]
+        rc, out, err = module.run_command(argv)
+        if rc != 0:
+            raise RocError("%s: validation '%s' failed (rc %d), the previous file is kept: %s" % (
+                label, command, rc, (err or out).strip()))
+    return check
+
+
+def run(module):
+    params = module.params
+    writer = FileWriter(module)
+    dir_mode = parse_mode(params["dir_mode"], "dir_mode")
+    results = []
+    seen = set()
+    for index, entry in enumerate(params["files"]):
+        path = os.path.abspath(entry["path"])
+        label = "files[%d] (%s)" % (index, path)
+        if path in seen:
+            raise RocError("%s: the path is given twice" % label)
+        seen.add(path)
+        owner = entry.get("owner") or params.get("owner")
+        group = entry.get("group") or params.get("group")
+        backup = params["backup"] if entry.get("backup") is None else entry["backup"]
+        writer.ensure_dir(os.path.dirname(path), mode=dir_mode, owner=params.get("owner"), group=params.get("group"))
+        check = validator(module, entry["validate"], label) if entry.get("validate") else None
+        writer.plan(path, to_bytes(entry["content"], errors="surrogate_or_strict"),
+                    mode=entry.get("mode") or params.get("mode"), owner=owner, group=group, backup=backup,
+                    label=label, validate=check)
+        results.append({"path": path, "action": writer.results[path]})
+    writer.commit()
+    result = common.writer_result(writer)
+    result["files"] = results
+    return result

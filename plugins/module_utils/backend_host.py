@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: esante.roc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""esante.roc.prerequisites: what a host needs before any key lands, told (and the key group made) in one
+execution: Python's cryptography (version, or the package to install) and the group that reads the keys."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import grp
+import re
+
+from ansible_collections.esante.roc.plugins.module_utils.loader import (
+    CRYPTOGRAPHY_MIN_VERSION, CRYPTOGRAPHY_VERSION, RocError, cryptography_problem)
+
+GROUP_RE = re.compile(r"^[a-z_][a-z0-9_-]*[$]?$")
+
+ARGUMENT_SPEC = dict(
+    group=dict(type="str"),
+    system=dict(type="bool", default=True),
+)
+
+
+def ensure_group(module, name, system):
+    """(changed, gid): the group exists afterwards (or would, in check mode)."""
+    if not GROUP_RE.match(name) or len(name) > 32:
+        raise RocError("group: '%s' is not a valid group name" % name)
+    try:
+        return False, grp.getgrnam(name).gr_gid
+    except KeyError:
+        pass
+    if module.check_mode:
+        return True, None
+    groupadd = module.get_bin_path("groupadd")
+    if not groupadd:
+        raise RocError("group: '%s' does not exist and groupadd is not on this host" % name)
+    command = [groupadd] + (["--system"] if system else []) + [name]
+    rc, out, err = module.run_command(command)
+    if rc != 0:
+        raise RocError("group: groupadd %s failed (rc %d): %s" % (name, rc, (err or out).strip()))
+    return True, grp.getgrnam(name).gr_gid
+
+
+def run(module):
+    params = module.params
+    result = {"changed": False, "cryptography_version": CRYPTOGRAPHY_VERSION,
+              "cryptography_min_version": CRYPTOGRAPHY_MIN_VERSION, "cryptography_problem": cryptography_problem()}
+    if params.get("group"):
+        changed, gid = ensure_group(module, params["group"], params["system"])
+        result.update(changed=changed, group=params["group"], gid=gid)
+        if changed and module._diff:
+            result["diff"] = [{"before_header": "group %s" % params["group"], "after_header": "group %s" % params["group"],
+                               "before": "(absent)\n", "after": "(present)\n"}]
+    return result
