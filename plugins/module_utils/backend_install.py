@@ -54,6 +54,8 @@ _CERTIFICATE_SPEC = dict(
     chain_path=dict(type="path"),
     fullchain_path=dict(type="path"),
     combined_path=dict(type="path"),
+    next_privatekey_path=dict(type="path"),
+    next_csr_path=dict(type="path"),
     **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
 )
 
@@ -64,7 +66,7 @@ PKCS12_ARGUMENT_SPEC, PKCS12_REQUIRED = common.with_items(_PKCS12_SPEC, (
     "combined_path", "service", "usage"))
 CERTIFICATE_ARGUMENT_SPEC, CERTIFICATE_REQUIRED = common.with_items(_CERTIFICATE_SPEC, (
     "src", "content", "path", "privatekey_path", "privatekey_content", "chain_path", "fullchain_path",
-    "combined_path", "service", "usage"))
+    "combined_path", "next_privatekey_path", "next_csr_path", "service", "usage"))
 
 
 def verify_leaf(cert, key, candidates, params, what):
@@ -183,20 +185,42 @@ def plan_certificate(module, params, writer):
         params.get("src") or "(content)"))
     cert, bundled = certs[0], certs[1:]
     key_path, passphrase = params["privatekey_path"], params.get("privatekey_passphrase")
-    key_bytes = None
+    key_bytes, swap = None, False
     if params.get("privatekey_content"):
         # the key travels with its certificate (another host of the structure made it): both land together
         key = load_private_key(content_to_bytes(params["privatekey_content"], "privatekey_content"), passphrase,
                                "privatekey_content")
         key_bytes = private_key_pem(key, passphrase)
-    elif not os.path.exists(key_path):
-        raise RocError("privatekey_path: %s does not exist on the target (make it with esante.roc.csr)" % key_path)
     else:
-        key = load_private_key(read_file(key_path, "privatekey_path"), passphrase, "privatekey_path %s" % key_path)
+        key, key_bytes, swap = _renewal_key(params, cert, passphrase)
+        if key is None and not os.path.exists(key_path):
+            raise RocError("privatekey_path: %s does not exist on the target (make it with esante.roc.csr)" % key_path)
+        if key is None:
+            key = load_private_key(read_file(key_path, "privatekey_path"), passphrase, "privatekey_path %s" % key_path)
     candidates = list(bundled)
     for index, item in enumerate(params.get("chain") or []):
         candidates += load_certificates(content_to_bytes(item, "chain[%d]" % index), "chain[%d]" % index)
     chain = verify_leaf(cert, key, candidates, params, "certificate")
     paths = {"privatekey": key_path, "certificate": params["path"], "chain": params.get("chain_path"),
              "fullchain": params.get("fullchain_path"), "combined": params.get("combined_path")}
-    return install(params, writer, key, cert, chain, paths, key_bytes, passphrase)
+    result = install(params, writer, key, cert, chain, paths, key_bytes, passphrase)
+    if swap:
+        # renewal: the next key becomes the live key in the same commit, and leaves its waiting place
+        writer.plan_remove(params["next_privatekey_path"], sensitive=True, label="next_privatekey_path")
+        if params.get("next_csr_path"):
+            writer.plan_remove(params["next_csr_path"], label="next_csr_path")
+    result["renewed"] = swap
+    return result
+
+
+def _renewal_key(params, cert, passphrase):
+    """(key, key bytes, swap): the renewal key waiting at next_privatekey_path when the certificate is its
+    own; (None, None, False) when there is none or the certificate belongs to the live key."""
+    path = params.get("next_privatekey_path")
+    if not path or not os.path.exists(path):
+        return None, None, False
+    data = read_file(path, "next_privatekey_path")
+    key = load_private_key(data, passphrase, "next_privatekey_path %s" % path)
+    if not key_matches(key, cert):
+        return None, None, False
+    return key, data, True

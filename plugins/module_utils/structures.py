@@ -140,6 +140,8 @@ def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
             "fullchain": base + ".fullchain.pem",
             "combined": base + ".pem",
             "csr": base + ".csr",
+            "next_privatekey": base + ".next.key",
+            "next_csr": base + ".next.csr",
             "keystore": base + ".p12" if keystores else "",
             "keystore_alias": name,
         }
@@ -164,11 +166,13 @@ def _keys_by_service(keys):
     return out
 
 
-def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=None):
+def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=None, renewal=False):
     """The `items` option of esante.roc.<kind> for these services, from the stable paths: one execution
     per host for all of them. pkcs12_unpack takes each service's p12_src and p12_passphrase; certificate
     takes <src_dir>/<service>.crt (the order folder) and, for a service in `keys`, the key to write with it
-    (a structure's other hosts get the key made on its key host)."""
+    (a structure's other hosts get the key made on its key host). With renewal, csr makes the renewal key and
+    CSR next to the live ones (<service>.next.key, .next.csr) and certificate takes <src_dir>/<service>.renew.crt
+    and swaps the renewal key in."""
     keys = _keys_by_service(keys)
     if kind not in ITEM_KINDS:
         raise RocError("service_items: kind must be one of %s, not %r" % (", ".join(ITEM_KINDS), kind))
@@ -180,7 +184,8 @@ def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=N
         name = entry["service"] if isinstance(entry, dict) else entry
         p = paths[name]
         if kind == "csr":
-            items.append({"service": name, "privatekey_path": p["privatekey"], "csr_path": p["csr"]})
+            items.append({"service": name, "privatekey_path": p["next_privatekey" if renewal else "privatekey"],
+                          "csr_path": p["next_csr" if renewal else "csr"]})
         elif kind == "keystore":
             items.append({"alias": name, "path": p["keystore"], "privatekey_path": p["privatekey"],
                           "certificate_path": p["certificate"], "chain_path": p["chain"]})
@@ -189,9 +194,12 @@ def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=N
                           "passphrase": entry.get("p12_passphrase"), "dest": "%s/%s" % (certs_dir.rstrip("/"), name),
                           "combined_path": p["combined"]})
         else:
-            item = {"service": name, "usage": p["usage"], "src": "%s/%s.crt" % (src_dir.rstrip("/"), name),
+            item = {"service": name, "usage": p["usage"],
+                    "src": "%s/%s.%s" % (src_dir.rstrip("/"), name, "renew.crt" if renewal else "crt"),
                     "path": p["certificate"], "privatekey_path": p["privatekey"], "chain_path": p["chain"],
                     "fullchain_path": p["fullchain"], "combined_path": p["combined"]}
+            if renewal:
+                item.update(next_privatekey_path=p["next_privatekey"], next_csr_path=p["next_csr"])
             if keys.get(name):
                 item["privatekey_content"] = keys[name]
             items.append(item)

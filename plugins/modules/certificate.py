@@ -56,6 +56,12 @@ options:
       combined_path:
         description: As the top-level O(combined_path).
         type: path
+      next_privatekey_path:
+        description: As the top-level O(next_privatekey_path).
+        type: path
+      next_csr_path:
+        description: As the top-level O(next_csr_path).
+        type: path
       service:
         description: As the top-level O(service).
         type: str
@@ -103,6 +109,17 @@ options:
         middleware that reads a combined file. Being one file, it is replaced atomically, so a reader sees the
         old key and certificate or the new ones, never a mix (what a renewal swap needs).
     type: path
+  next_privatekey_path:
+    description:
+      - Renewal. Where the renewal key waits (made by M(esante.roc.csr) next to the live key). When the
+        certificate belongs to that key, the key replaces O(privatekey_path) in the same commit as the
+        certificate, the chain and O(combined_path), and leaves its waiting place; the replaced key is
+        kept aside when O(backup=true). When the certificate belongs to the live key, the waiting key is
+        left alone.
+    type: path
+  next_csr_path:
+    description: Renewal. The renewal CSR on the target, removed with the waiting key when the swap is made.
+    type: path
   service:
     description: The expected CN; a certificate for another service is refused.
     type: str
@@ -138,6 +155,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+renewed:
+  description: Whether the renewal key waiting at O(next_privatekey_path) became the live key.
+  returned: success
+  type: bool
 item_results:
   description:
     - With O(items), one result per item in the same order, holding what the top-level call returns for one

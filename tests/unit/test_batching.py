@@ -124,8 +124,13 @@ def test_trust_anchor_three_stores_in_one_execution(run_module, fx, tmp_path):
     os.unlink(str(calls))
     again = run_module("trust_anchor", **args)
     assert again["changed"] is False and read(str(marker)).count(b"run") == 1
-    # the warm path read the PKCS#12 truststore in Python: no JVM started
-    assert not calls.exists()
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    if hasattr(pkcs12, "load_pkcs12"):
+        # cryptography >= 36: the warm path read the PKCS#12 truststore in Python, no JVM started
+        assert not calls.exists()
+    else:
+        # older cryptography cannot name the entries: keytool lists them, and changes nothing
+        assert read(str(calls)).split() == [b"-list"]
 
 
 def test_trust_anchor_failing_store_puts_earlier_stores_back(run_module, fx, tmp_path):
