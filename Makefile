@@ -24,7 +24,7 @@ export ANSIBLE_CONFIG := $(TOP)/ansible.cfg
 export ROC_LAB_DIR := $(LAB)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help deps venv venv-oldest lab images collection demo demo-down bench test lint sanity unit integration molecule clean
+.PHONY: help deps venv venv-oldest lab images collection demo demo-down bench release test lint sanity unit integration molecule clean
 
 help:
 	@sed -n '2,4p' Makefile
@@ -79,6 +79,10 @@ demo-down:
 ## BENCH_SIZES=5,10 BENCH_REPS=1 BENCH_ONLY='site' make bench for a quick look.
 bench: deps venv lab images collection
 	@$(PY) bench/bench.py
+
+## Maintainer: changelog fragments -> CHANGELOG.rst for galaxy.yml's version, and the release tarball.
+release: venv
+	@bash tests/release.sh
 
 ## Every test; the last line is "N passed, N failed".
 test: deps venv venv-oldest lab images collection

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: certificate
 short_description: Install an ORG certificate issued against a CSR made on site
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Installs the certificate that the IGC-Santé platform issued for a CSR made by M(esante.roc.csr),
     next to its private key, with its chain and full chain when asked.

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: certificate_info
 short_description: Read-only facts about a certificate (IGC-Santé aware)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads a certificate on the target (O(path)) or given as O(content), in PEM, DER or PKCS#7, and
     returns its subject split along the IGC-Santé ORG profile, its dates, usages, fingerprint and

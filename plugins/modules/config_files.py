@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: config_files
 short_description: Write several text files in one execution, atomically and validated
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Writes the given text files (a middleware configuration rendered on the controller with the
     P(ansible.builtin.template#lookup) lookup, the order sheets, the CSRs gathered in an order folder) in ONE

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: csr
 short_description: Make (or keep) the private key of a ROC service and write its CSR
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps the private key at O(privatekey_path) or makes a new RSA key when there is none, then writes
     the certificate signing request (CSR) to upload on the IGC-Santé platform when ordering an ORG

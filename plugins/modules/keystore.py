@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: keystore
 short_description: A PKCS#12 keystore of a ROC service for Java or .NET middleware
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Writes a password-protected PKCS#12 file holding a service's private key, its certificate and
     chain, under the alias O(alias) (the service name), as Java (C(keytool), C(KeyStore.getInstance("PKCS12")))

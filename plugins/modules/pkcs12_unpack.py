@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: pkcs12_unpack
 short_description: Unpack a PKCS#12 bundle delivered by the IGC-Santé platform
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Opens the password-protected PKCS#12 bundle that the platform delivers when the key is made
     online (seed, step 4; key + certificate + ACI + ACR) and writes the key, the certificate, the

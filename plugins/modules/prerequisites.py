@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: prerequisites
 short_description: Check a host for esante.roc and make the group that reads the keys, in one execution
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Tells whether Python's C(cryptography) is usable on the host (its version, or the package to install)
     without failing, so that a role can install it or stop with a clear message.

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: revoke_material
 short_description: Remove a revoked service's key material from a host
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - For a certificate made with errors, lost or stolen (seed, "Cycle de vie"), removes every file of the
     service in C(<certs_dir>/<service>/) - key, certificate, chain, full chain, keystore, CSR, pending

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: trust_anchor
 short_description: Install CA certificates (IGC-Santé, GIE SESAM-Vitale) as trust anchors
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Installs all the given CA certificates in one call into the system trust store, an application
     PEM bundle, or a Java keystore.

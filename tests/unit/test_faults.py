@@ -136,3 +136,28 @@ def test_target_without_cryptography(tmp_path, fx):
                            str(args)], capture_output=True, text=True, env=env, check=False)
     assert proc.returncode != 0
     assert "python3-cryptography" in proc.stdout and "apt-get install python3-cryptography" in proc.stdout
+
+
+def test_key_files_never_wider_than_asked_not_even_for_an_instant(run_module, fx, tmp_path):
+    """Every write, rename and backup link of key material is logged with the file's mode at that instant:
+    never readable by others, never wider than the mode asked (0640 here), from the first byte on."""
+    log = tmp_path / "modes.jsonl"
+    env = {"PYTHONPATH": FAULTS, "ROC_FAULT": "watch-modes:0", "ROC_MODE_LOG": str(log)}
+    args = dict(unpack_args(fx, tmp_path / "roc"), mode="0640", combined_path=str(tmp_path / "roc" / "combined.pem"))
+    assert run_module("pkcs12_unpack", _env=dict(env), **args)["changed"]
+    # a replacement (backup links of the old key) and a keystore holding the key
+    other = dict(args, content=b64(fx["p12_expired"]), allow_expired=True)
+    assert run_module("pkcs12_unpack", _env=dict(env), **other)["changed"]
+    dest = args["dest"]
+    keystore = dict(path=os.path.join(dest, "ks.p12"), alias=AUTH, passphrase="lab-only-ks",
+                    privatekey_path=os.path.join(dest, AUTH + ".key"), certificate_path=os.path.join(dest, AUTH + ".crt"),
+                    mode="0640")
+    assert run_module("keystore", _env=dict(env), **keystore)["changed"]
+    events = [__import__("json").loads(line) for line in log.read_text().splitlines()]
+    secret = [e for e in events if os.path.basename(e["path"]).split(".tmp")[0].endswith(
+        (".key", "combined.pem", "ks.p12")) or ".key." in os.path.basename(e["path"])]
+    kinds = set(e["event"] for e in secret)
+    assert {"write", "rename", "link"} <= kinds, kinds  # the watch saw the writes, the swaps and the backups
+    wider = [e for e in secret if e["mode"] & ~0o640]
+    assert wider == [], wider
+    assert all(e["mode"] == 0o640 for e in secret if e["event"] == "write")

@@ -1,14 +1,41 @@
 """Fault injection for the writer's tests (imported at interpreter start when this folder is on
 PYTHONPATH). ROC_FAULT=rename-fail:N makes the N-th os.rename raise EIO; ROC_FAULT=rename-kill:N
 kills the process with SIGKILL instead, as a power cut or an OOM kill would, between the temporary
-file and the rename."""
+file and the rename. ROC_FAULT=watch-modes:0 injects nothing: it logs to ROC_MODE_LOG, at every write,
+rename and link, the mode of the file touched (what another process could see at that instant)."""
 
 import errno
 import os
 import signal
 
 _spec = os.environ.get("ROC_FAULT", "")
-if _spec:
+if _spec.startswith("watch-modes"):
+    import json
+    import stat as _stat
+
+    _log_path = os.environ["ROC_MODE_LOG"]
+    _real = {"write": os.write, "rename": os.rename, "link": os.link}
+
+    def _log(event, path, mode):
+        with open(_log_path, "a") as handle:
+            handle.write(json.dumps({"event": event, "path": path, "mode": mode}) + "\n")
+
+    def _watched_write(fd, data):
+        st = os.fstat(fd)
+        if _stat.S_ISREG(st.st_mode):
+            _log("write", os.readlink("/proc/self/fd/%d" % fd), st.st_mode & 0o7777)
+        return _real["write"](fd, data)
+
+    def _watched_rename(src, dst, *args, **kwargs):
+        _log("rename", str(dst), os.stat(src).st_mode & 0o7777)
+        return _real["rename"](src, dst, *args, **kwargs)
+
+    def _watched_link(src, dst, *args, **kwargs):
+        _log("link", str(dst), os.stat(src).st_mode & 0o7777)
+        return _real["link"](src, dst, *args, **kwargs)
+
+    os.write, os.rename, os.link = _watched_write, _watched_rename, _watched_link
+elif _spec:
     _kind, _at = _spec.split(":")
     _at = int(_at)
     _real_rename = os.rename

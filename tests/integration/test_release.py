@@ -1,0 +1,56 @@
+"""The release: changelog fragments valid for antsibull-changelog, galaxy.yml's version released in
+changelogs/changelog.yaml and CHANGELOG.rst, and the tarball of that version installs and documents itself."""
+
+import os
+import subprocess
+import sys
+import tarfile
+import json
+
+import yaml
+
+from conftest import TOP
+
+BIN = os.path.dirname(sys.executable)
+
+
+def galaxy_version():
+    with open(os.path.join(TOP, "galaxy.yml")) as handle:
+        return yaml.safe_load(handle)["version"]
+
+
+def test_changelog_lints_and_holds_the_version():
+    version = galaxy_version()
+    for args in (["lint"], ["lint-changelog-yaml", os.path.join("changelogs", "changelog.yaml")]):
+        proc = subprocess.run([os.path.join(BIN, "antsibull-changelog")] + args, cwd=TOP, capture_output=True,
+                              text=True, check=False)
+        assert proc.returncode == 0 and proc.stdout.strip() == "", proc.stdout + proc.stderr
+    with open(os.path.join(TOP, "changelogs", "changelog.yaml")) as handle:
+        releases = yaml.safe_load(handle)["releases"]
+    assert version in releases, sorted(releases)
+    assert releases[version]["changes"]["release_summary"]
+    modules = [m["name"] for m in releases[version].get("modules", [])]
+    assert {"csr", "pkcs12_unpack", "certificate", "trust_anchor", "config_files"} <= set(modules), modules
+    with open(os.path.join(TOP, "CHANGELOG.rst")) as handle:
+        assert "v%s" % version in handle.read()
+
+
+def test_release_tarball_installs_and_documents(tmp_path):
+    version = galaxy_version()
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), TOP],
+                   check=True, capture_output=True)
+    tarball = tmp_path / ("esante-roc-%s.tar.gz" % version)
+    with tarfile.open(str(tarball)) as archive:
+        names = archive.getnames()
+        manifest = json.load(archive.extractfile("MANIFEST.json"))
+    assert manifest["collection_info"]["version"] == version
+    assert "CHANGELOG.rst" in names and "docs/roles/install.md" in names
+    assert not [n for n in names if n.startswith((".bench", "bench/", ".lab", ".venv", "tests/output"))]
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "-p", str(tmp_path / "c"), str(tarball)],
+                   check=True, capture_output=True)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "c"))
+    for kind, name in (("module", "esante.roc.config_files"), ("module", "esante.roc.prerequisites"),
+                       ("filter", "esante.roc.service_items"), ("role", "esante.roc.install")):
+        proc = subprocess.run([os.path.join(BIN, "ansible-doc"), "-t", kind, name], env=env, capture_output=True,
+                              text=True, check=False)
+        assert proc.returncode == 0 and name.split(".")[-1] in proc.stdout, proc.stderr
