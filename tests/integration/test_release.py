@@ -1,11 +1,11 @@
 """The release: changelog fragments valid for antsibull-changelog, galaxy.yml's version released in
 changelogs/changelog.yaml and CHANGELOG.rst, and the tarball of that version installs and documents itself."""
 
+import json
 import os
 import subprocess
 import sys
 import tarfile
-import json
 
 import yaml
 
