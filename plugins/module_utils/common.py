@@ -32,9 +32,11 @@ def ensure_parent(writer, path, sensitive, owner=None, group=None):
                              group=group if sensitive else None)
 
 
-def run(module, body):
-    """Run body(module) -> result dict; a RocError becomes a clean failure (nothing half-written)."""
-    require_cryptography(module)
+def run(module, body, needs_cryptography=True):
+    """Run body(module) -> result dict; a RocError becomes a clean failure (nothing half-written). A module
+    that must work without cryptography (it reports its absence, or writes plain text) says so."""
+    if needs_cryptography:
+        require_cryptography(module)
     try:
         result = body(module)
     except RocError as exc:

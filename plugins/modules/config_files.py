@@ -95,17 +95,12 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.esante.roc.plugins.module_utils import backend_files
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils import backend_files, common
 
 
 def main():
     module = AnsibleModule(argument_spec=backend_files.ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = backend_files.run(module)
-    except RocError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    common.run(module, backend_files.run, needs_cryptography=False)
 
 
 if __name__ == "__main__":

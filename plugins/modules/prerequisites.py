@@ -71,17 +71,12 @@ gid:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.esante.roc.plugins.module_utils import backend_host
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils import backend_host, common
 
 
 def main():
     module = AnsibleModule(argument_spec=backend_host.ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = backend_host.run(module)
-    except RocError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    common.run(module, backend_host.run, needs_cryptography=False)
 
 
 if __name__ == "__main__":

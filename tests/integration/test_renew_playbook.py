@@ -137,6 +137,29 @@ def combined_path(tmp_path, host, service):
     return str(tmp_path / host / "certs" / service / (service + ".pem"))
 
 
+def handshakes_during(server, tmp_path, action):
+    """(action's result, handshakes that succeeded, that failed): a client makes mutual-TLS handshakes in a
+    loop with each host's combined file from before the action starts until after it ends."""
+    seen, failures, stop = [], [], threading.Event()
+
+    def client():
+        while not stop.is_set():
+            for host in HOSTS:
+                ok, detail = server.handshake(combined_path(tmp_path, host, AUTH))
+                (seen if ok else failures).append((host, detail))
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        result = action()
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        thread.join()
+    return result, seen, failures
+
+
 def test_renewal_swaps_with_zero_failed_handshakes(fx, tmp_path):
     # every path comes from the inventory: the controller's own /etc/roc is never touched
     etc_before = tree("/etc/roc") if os.path.isdir("/etc/roc") else None
@@ -184,23 +207,7 @@ def test_renewal_swaps_with_zero_failed_handshakes(fx, tmp_path):
         assert new_serial != old_serial
 
         # phase 2: the swap, while a client handshakes in a loop with each host's combined file
-        seen, failures, stop = [], [], threading.Event()
-
-        def client():
-            while not stop.is_set():
-                for host in HOSTS:
-                    ok, detail = server.handshake(combined_path(tmp_path, host, AUTH))
-                    (seen if ok else failures).append((host, detail))
-
-        thread = threading.Thread(target=client)
-        thread.start()
-        time.sleep(0.5)
-        try:
-            swapped = play(tmp_path, "esante.roc.renew")
-        finally:
-            time.sleep(0.5)
-            stop.set()
-            thread.join()
+        swapped, seen, failures = handshakes_during(server, tmp_path, lambda: play(tmp_path, "esante.roc.renew"))
         assert swapped.returncode == 0, swapped.stdout[-3000:]
         assert failures == [], failures
         serials = [detail for _host, detail in seen]
@@ -258,23 +265,9 @@ def test_p12_renewal_new_bundle_swaps_with_zero_failed_handshakes(fx, tmp_path):
     services[AUTH]["p12_src"] = renewed
     (tmp_path / "inventory.json").write_text(json.dumps(data))
     server = AmcServer(fx, tmp_path)
-    seen, failures, stop = [], [], threading.Event()
-
-    def client():
-        while not stop.is_set():
-            for host in HOSTS:
-                ok, detail = server.handshake(combined_path(tmp_path, host, AUTH))
-                (seen if ok else failures).append((host, detail))
-
-    thread = threading.Thread(target=client)
-    thread.start()
     try:
-        time.sleep(0.5)
-        swapped = play(tmp_path, "esante.roc.renew")
-        time.sleep(0.5)
+        swapped, seen, failures = handshakes_during(server, tmp_path, lambda: play(tmp_path, "esante.roc.renew"))
     finally:
-        stop.set()
-        thread.join()
         server.stop()
     assert swapped.returncode == 0, swapped.stdout[-3000:]
     new_serial = serial(str(tmp_path / "h1" / "certs" / AUTH / (AUTH + ".crt")))
