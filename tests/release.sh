@@ -7,6 +7,7 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 version=$(sed -n 's/^version: *//p' "$top/galaxy.yml")
 bin="$top/.venv/bin"
+export PATH="$bin:$PATH"  # antsibull-changelog runs ansible-doc
 if grep -q "^  $version:" "$top/changelogs/changelog.yaml" 2>/dev/null || grep -q "^  '$version':" "$top/changelogs/changelog.yaml"; then
   echo "changelog: $version is already released"
 else
