@@ -62,11 +62,11 @@ def page(role, specs):
                 text = " ".join(lines_of(option.get("description")))
                 if choices:
                     text += " Choices: %s." % ", ".join("`%s`" % c for c in choices)
+                shown = ""
+                if default is not None:
+                    shown = "`%s`" % cell(yaml.safe_dump(default, default_flow_style=True).strip().replace("\n...", ""))
                 out.append("| `%s` | %s | %s | %s | %s |" % (
-                    name, kind, "yes" if option.get("required") else "no",
-                    "" if default is None else "`%s`" % cell(yaml.safe_dump(default, default_flow_style=True).strip()
-                                                            .replace("\n...", "")),
-                    cell(text)))
+                    name, kind, "yes" if option.get("required") else "no", shown, cell(text)))
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

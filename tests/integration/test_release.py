@@ -46,11 +46,12 @@ def test_release_tarball_installs_and_documents(tmp_path):
     assert manifest["collection_info"]["version"] == version
     assert "CHANGELOG.rst" in names and "docs/roles/install.md" in names
     assert not [n for n in names if n.startswith((".bench", "bench/", ".lab", ".venv", "tests/output"))]
-    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "-p", str(tmp_path / "c"), str(tarball)],
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--force", "-p", str(tmp_path / "c"),
+                    str(tarball)],
                    check=True, capture_output=True)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "c"))
     for kind, name in (("module", "esante.roc.config_files"), ("module", "esante.roc.prerequisites"),
                        ("filter", "esante.roc.service_items"), ("role", "esante.roc.install")):
         proc = subprocess.run([os.path.join(BIN, "ansible-doc"), "-t", kind, name], env=env, capture_output=True,
                               text=True, check=False)
-        assert proc.returncode == 0 and name.split(".")[-1] in proc.stdout, proc.stderr
+        assert proc.returncode == 0 and name.rsplit(".", maxsplit=1)[-1] in proc.stdout, proc.stderr
