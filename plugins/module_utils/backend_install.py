@@ -194,6 +194,8 @@ def plan_certificate(module, params, writer):
     else:
         key, key_bytes, swap = _renewal_key(params, cert, passphrase)
         if key is None and not os.path.exists(key_path):
+            if module.check_mode:
+                return _predicted_without_key(params, writer, cert, key_path)
             raise RocError("privatekey_path: %s does not exist on the target (make it with esante.roc.csr)" % key_path)
         if key is None:
             key = load_private_key(read_file(key_path, "privatekey_path"), passphrase, "privatekey_path %s" % key_path)
@@ -211,6 +213,18 @@ def plan_certificate(module, params, writer):
             writer.plan_remove(params["next_csr_path"], label="next_csr_path")
     result["renewed"] = swap
     return result
+
+
+def _predicted_without_key(params, writer, cert, key_path):
+    """Check mode before the key exists (an earlier task of the same check run would make it): the
+    certificate's files would be written; nothing is checked against a key that is not there yet."""
+    writer.changed = True
+    for name in ("path", "chain_path", "fullchain_path", "combined_path"):
+        if params.get(name):
+            writer.diff.append({"before_header": params[name], "after_header": params[name], "before": "",
+                                "after": "<%s for %s, once %s exists>\n" % (name, cert.subject.rfc4514_string(), key_path)})
+    return {"files": {}, "certificate": certificate_facts(cert), "chain": [], "renewed": False,
+            "predicted_without_key": key_path}
 
 
 def _renewal_key(params, cert, passphrase):

@@ -148,3 +148,17 @@ def test_trust_anchor_failing_store_puts_earlier_stores_back(run_module, fx, tmp
     unknown = run_module("trust_anchor", **dict(args, stores=[{"store": "bundle", "anchors": ["nope"],
                                                                "bundle_path": str(tmp_path / "b.pem")}]))
     assert unknown.get("failed") and "stores[0] (bundle): anchors ['nope']" in unknown["msg"]
+
+
+def test_certificate_check_mode_before_the_key_exists(run_module, fx, tmp_path):
+    """A check run on a fresh host, where an earlier task of the run would make the key: predicted, not a
+    failure; the real run still refuses a missing key."""
+    root = tmp_path / "roc"
+    crt = os.path.join(fx["pki"], "..", "cli", "leaf.pem")
+    args = dict(content=read(crt).decode(), path=str(root / "x.crt"), privatekey_path=str(root / "x.key"),
+                service=AUTH, usage="auth_cli")
+    predicted = run_module("certificate", check_mode=True, diff=True, **args)
+    assert predicted["changed"] and predicted["predicted_without_key"] == str(root / "x.key"), predicted
+    assert not root.exists()
+    real = run_module("certificate", **args)
+    assert real.get("failed") and "does not exist on the target" in real["msg"]
