@@ -91,8 +91,9 @@ def detect_family(os_release_path="/etc/os-release"):
 
 
 def expand_anchors(anchors, state):
-    """[(name, cert)] for every CA certificate, after every check. Refuses before anything changes."""
-    expanded = []
+    """{anchor name: [(name, cert)]} for every CA certificate, in the order given, after every check.
+    Refuses before anything changes."""
+    expanded = {}
     seen = set()
     for index, anchor in enumerate(anchors):
         name = anchor["name"]
@@ -103,7 +104,7 @@ def expand_anchors(anchors, state):
             raise RocError("%s: the name is used twice" % label)
         seen.add(name)
         if state == "absent" and anchor.get("content") is None:
-            expanded.append((name, None))
+            expanded[name] = [(name, None)]
             continue
         if anchor.get("content") is None:
             raise RocError("%s: give src (a file on the controller) or content" % label)
@@ -125,9 +126,9 @@ def expand_anchors(anchors, state):
             if problem and state == "present":
                 raise RocError("%s: %s" % (label, problem))
         if len(certs) == 1:
-            expanded.append((name, certs[0]))
+            expanded[name] = [(name, certs[0])]
         else:
-            expanded.extend(("%s-%d" % (name, i + 1), cert) for i, cert in enumerate(certs))
+            expanded[name] = [("%s-%d" % (name, i + 1), cert) for i, cert in enumerate(certs)]
     return expanded
 
 
@@ -322,31 +323,31 @@ def _keystore_entries(module, keytool, path, env):
 RUNNERS = {"system": run_system, "bundle": run_bundle, "java": run_java}
 
 
-def store_params(params, index, spec):
-    """The settings of one store: its entry of `stores` over the top-level options."""
+def store_params(params, index, spec, expanded):
+    """(settings, anchors) of one store: its entry of `stores` over the top-level options, and the
+    certificates of the anchors it names (all of them when it names none), from the one expansion."""
     merged = dict(params)
     merged.update((k, v) for k, v in spec.items() if v is not None and k != "anchors")
+    names = list(expanded)
     if spec.get("anchors") is not None:
-        names = set(a["name"] for a in params["anchors"])
-        unknown = [n for n in spec["anchors"] if n not in names]
+        unknown = [n for n in spec["anchors"] if n not in expanded]
         if unknown:
             raise RocError("stores[%d] (%s): anchors %s are not in the anchors list" % (index, spec["store"], unknown))
-        merged["anchors"] = [a for a in params["anchors"] if a["name"] in spec["anchors"]]
-    return merged
+        names = [n for n in names if n in spec["anchors"]]
+    return merged, [entry for name in names for entry in expanded[name]]
 
 
 def run(module):
     """Every store of the call, one after the other; when one fails, the stores already done are put back."""
     params = module.params
-    expand_anchors(params["anchors"], params["state"])  # every anchor checked before any store changes
+    expanded = expand_anchors(params["anchors"], params["state"])  # every anchor checked before any store changes
     specs = params.get("stores") or [{"store": params["store"]}]
     done, anchors, stores = [], [], []
     try:
         for index, spec in enumerate(specs):
-            merged = store_params(params, index, spec)
+            merged, selected = store_params(params, index, spec, expanded)
             writer = FileWriter(module)
-            results, extra = RUNNERS[merged["store"]](module, merged, writer,
-                                                      expand_anchors(merged["anchors"], merged["state"]))
+            results, extra = RUNNERS[merged["store"]](module, merged, writer, selected)
             done.append((merged, writer, extra))
             for item in results:
                 item["store"] = merged["store"]
