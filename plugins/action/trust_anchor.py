@@ -13,3 +13,4 @@ from ansible_collections.esante.roc.plugins.plugin_utils.controller_files import
 class ActionModule(ControllerSrcAction):
     MODULE = "esante.roc.trust_anchor"
     LIST_OPTIONS = ("anchors",)
+    BOOTSTRAP = ("prerequisites",)

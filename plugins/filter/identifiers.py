@@ -24,4 +24,6 @@ class FilterModule(object):
             "service_paths": wrap(structures.service_paths),
             "service_items": wrap(structures.service_items),
             "certificate_targets": wrap(structures.certificate_targets),
+            "key_hosts": wrap(structures.key_hosts),
+            "key_host": wrap(structures.key_host),
         }

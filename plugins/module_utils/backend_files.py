@@ -14,19 +14,21 @@ import shlex
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.esante.roc.plugins.module_utils import common
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter, parse_mode
 
+FILE_ENTRY = dict(
+    path=dict(type="path", required=True),
+    content=dict(type="str", required=True),
+    owner=dict(type="str"),
+    group=dict(type="str"),
+    mode=dict(type="raw"),
+    backup=dict(type="bool"),
+    validate=dict(type="str"),
+)
+
 ARGUMENT_SPEC = dict(
-    files=dict(type="list", elements="dict", required=True, options=dict(
-        path=dict(type="path", required=True),
-        content=dict(type="str", required=True),
-        owner=dict(type="str"),
-        group=dict(type="str"),
-        mode=dict(type="raw"),
-        backup=dict(type="bool"),
-        validate=dict(type="str"),
-    )),
+    files=dict(type="list", elements="dict", required=True, options=FILE_ENTRY),
     dir_mode=dict(type="raw", default="0755"),
     **common.FILE_OPTIONS
 )
@@ -45,27 +47,35 @@ def validator(module, command, label):
     return check
 
 
-def run(module):
-    params = module.params
-    writer = FileWriter(module)
-    dir_mode = parse_mode(params["dir_mode"], "dir_mode")
+def plan_files(module, writer, files, defaults, dir_mode, what="files"):
+    """Plan text files (validated on their temporary copy when asked) in `writer`; an entry's owner, group,
+    mode or backup left out takes the one of `defaults`. Returns [{path, action}]."""
+    dir_mode = parse_mode(dir_mode, "dir_mode")
     results = []
     seen = set()
-    for index, entry in enumerate(params["files"]):
+    for index, entry in enumerate(files):
         path = os.path.abspath(entry["path"])
-        label = "files[%d] (%s)" % (index, path)
+        label = "%s[%d] (%s)" % (what, index, path)
         if path in seen:
             raise RocError("%s: the path is given twice" % label)
         seen.add(path)
-        owner = entry.get("owner") or params.get("owner")
-        group = entry.get("group") or params.get("group")
-        backup = params["backup"] if entry.get("backup") is None else entry["backup"]
-        writer.ensure_dir(os.path.dirname(path), mode=dir_mode, owner=params.get("owner"), group=params.get("group"))
+        owner = entry.get("owner") or defaults.get("owner")
+        group = entry.get("group") or defaults.get("group")
+        backup = defaults.get("backup") if entry.get("backup") is None else entry["backup"]
+        writer.ensure_dir(os.path.dirname(path), mode=dir_mode, owner=defaults.get("owner"),
+                          group=defaults.get("group"))
         check = validator(module, entry["validate"], label) if entry.get("validate") else None
         writer.plan(path, to_bytes(entry["content"], errors="surrogate_or_strict"),
-                    mode=entry.get("mode") or params.get("mode"), owner=owner, group=group, backup=backup,
+                    mode=entry.get("mode") or defaults.get("mode"), owner=owner, group=group, backup=bool(backup),
                     label=label, validate=check)
         results.append({"path": path, "action": writer.results[path]})
+    return results
+
+
+def run(module):
+    params = module.params
+    writer = FileWriter(module)
+    results = plan_files(module, writer, params["files"], params, params["dir_mode"])
     writer.commit()
     result = common.writer_result(writer)
     result["files"] = results

@@ -19,6 +19,9 @@ GROUP_RE = re.compile(r"^[a-z_][a-z0-9_-]*[$]?$")
 ARGUMENT_SPEC = dict(
     group=dict(type="str"),
     system=dict(type="bool", default=True),
+    # read by the action plugin (plugin_utils/controller_files.py): the package is installed from the controller
+    # side, with ansible.builtin.package, only when the check finds cryptography missing or too old
+    install_cryptography=dict(type="bool", default=False),
 )
 
 
@@ -43,7 +46,12 @@ def ensure_group(module, name, system):
 
 
 def run(module):
-    params = module.params
+    return check(module, module.params)
+
+
+def check(module, params):
+    """The host's prerequisites (what esante.roc.prerequisites returns; esante.roc.trust_anchor runs it first when
+    given `prerequisites`, so that one execution prepares the host). `msg` says the cryptography problem."""
     result = {"changed": False, "cryptography_version": CRYPTOGRAPHY_VERSION,
               "cryptography_min_version": CRYPTOGRAPHY_MIN_VERSION, "cryptography_problem": cryptography_problem()}
     if params.get("group"):
@@ -52,4 +60,6 @@ def run(module):
         if changed and module._diff:
             result["diff"] = [{"before_header": "group %s" % params["group"], "after_header": "group %s" % params["group"],
                                "before": "(absent)\n", "after": "(present)\n"}]
+    if result["cryptography_problem"]:
+        result["msg"] = result["cryptography_problem"]
     return result

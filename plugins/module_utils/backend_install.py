@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.esante.roc.plugins.module_utils import common, igc
+from ansible_collections.esante.roc.plugins.module_utils import backend_files, backend_keystore, common, fastpath, igc
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     PEM_BLOCK, RocError, build_chain, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
@@ -25,6 +25,15 @@ CHECK_OPTIONS = dict(
     usage=dict(type="str", choices=list(igc.USAGES)),
     allow_expired=dict(type="bool", default=False),
     ca_path=dict(type="path"),
+)
+
+# what the middleware reads, committed with the material it names (one execution, one commit)
+MIDDLEWARE_OPTIONS = dict(
+    keystore_path=dict(type="path"),
+    keystore_alias=dict(type="str", no_log=False),
+    keystore_passphrase=dict(type="str", no_log=True),
+    config_files=dict(type="list", elements="dict", options=backend_files.FILE_ENTRY),
+    config_dir_mode=dict(type="raw", default="0755"),
 )
 
 _PKCS12_SPEC = dict(
@@ -40,7 +49,7 @@ _PKCS12_SPEC = dict(
     combined_path=dict(type="path"),
     key_passphrase=dict(type="str", no_log=True),
     cert_mode=dict(type="raw", default="0644"),
-    **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
+    **dict(CHECK_OPTIONS, **dict(MIDDLEWARE_OPTIONS, **common.FILE_OPTIONS))
 )
 
 _CERTIFICATE_SPEC = dict(
@@ -56,17 +65,17 @@ _CERTIFICATE_SPEC = dict(
     combined_path=dict(type="path"),
     next_privatekey_path=dict(type="path"),
     next_csr_path=dict(type="path"),
-    **dict(CHECK_OPTIONS, **common.FILE_OPTIONS)
+    **dict(CHECK_OPTIONS, **dict(MIDDLEWARE_OPTIONS, **common.FILE_OPTIONS))
 )
 
 
 # per-item options of `items` (one execution for every service of a host)
 PKCS12_ARGUMENT_SPEC, PKCS12_REQUIRED = common.with_items(_PKCS12_SPEC, (
     "src", "content", "passphrase", "dest", "privatekey_path", "certificate_path", "chain_path", "fullchain_path",
-    "combined_path", "service", "usage"))
+    "combined_path", "keystore_path", "keystore_alias", "service", "usage"))
 CERTIFICATE_ARGUMENT_SPEC, CERTIFICATE_REQUIRED = common.with_items(_CERTIFICATE_SPEC, (
     "src", "content", "path", "privatekey_path", "privatekey_content", "chain_path", "fullchain_path",
-    "combined_path", "next_privatekey_path", "next_csr_path", "service", "usage"))
+    "combined_path", "next_privatekey_path", "next_csr_path", "keystore_path", "keystore_alias", "service", "usage"))
 
 
 def verify_leaf(cert, key, candidates, params, what):
@@ -123,6 +132,12 @@ def install(params, writer, key, cert, chain, paths, key_bytes=None, key_passphr
                     backup=params["backup"], sensitive=True, default_mode=0o600, label="combined_path",
                     same=lambda old: _combined_holds(old, key, key_passphrase, certs))
     result = {"files": dict((k, v) for k, v in paths.items() if v)}
+    if params.get("keystore_path"):
+        if not params.get("keystore_passphrase"):
+            raise RocError("keystore_passphrase: required with keystore_path (Java refuses keystores without one)")
+        alias = params.get("keystore_alias") or params.get("service") or common_name(cert.subject)
+        result["keystore"] = backend_keystore.plan_keystore(
+            writer, params, params["keystore_path"], alias, params["keystore_passphrase"], key, cert, chain)
     result["certificate"] = certificate_facts(cert)
     result["chain"] = [c.subject.rfc4514_string() for c in chain]
     return result
@@ -148,15 +163,33 @@ def bundle_bytes(params):
     return content_to_bytes(params["content"], "content")
 
 
+def plan_config_files(module, writer):
+    """The middleware's configuration files given with the material, in the same commit."""
+    params = module.params
+    if not params.get("config_files"):
+        return {}
+    defaults = {"owner": params.get("owner"), "group": params.get("group"), "mode": None, "backup": params["backup"]}
+    return {"config_files": backend_files.plan_files(module, writer, params["config_files"], defaults,
+                                                     params["config_dir_mode"], "config_files")}
+
+
 def run_pkcs12_unpack(module):
-    return common.run_items(module, plan_pkcs12_unpack, PKCS12_REQUIRED)
+    return common.run_items(module, plan_pkcs12_unpack, PKCS12_REQUIRED, plan_config_files)
 
 
 def plan_pkcs12_unpack(module, params, writer):
     if params.get("content") is not None and params.get("remote_src"):
         raise RocError("content and remote_src: mutually exclusive")
     what = "PKCS#12 bundle %s" % (params.get("src") or "(content)")
-    key, cert, extra = load_pkcs12(bundle_bytes(params), params["passphrase"], what)
+    bundle = bundle_bytes(params)
+    if params.get("service") or params.get("certificate_path"):
+        # the no-change path: the record of the last install says nothing changed, no bundle opened
+        known = params.get("certificate_path") or os.path.join(params["dest"], "%s.crt" % params["service"])
+        done = fastpath.unchanged(params, bundle, known)
+        if done is not None:
+            return _from_record(done, known)
+    first = len(writer.planned)
+    key, cert, extra = load_pkcs12(bundle, params["passphrase"], what)
     chain = verify_leaf(cert, key, extra, params, what)
     name = params.get("service") or common_name(cert.subject)
     if not name:
@@ -170,19 +203,36 @@ def plan_pkcs12_unpack(module, params, writer):
         "combined": params.get("combined_path"),
     }
     key_passphrase = params.get("key_passphrase")
-    return install(params, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
+    result = install(params, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
+    if not module.check_mode:
+        fastpath.plan_record(writer, params, bundle, paths["certificate"], first, cert, result)
+    return result
+
+
+def _from_record(result, certificate_path):
+    """The result of an unchanged install, from its record; the certificate's facts (days left...) read now."""
+    result = dict(result)
+    cert = load_certificates(read_file(certificate_path, "certificate_path"), "certificate_path %s" % certificate_path)[0]
+    result["certificate"] = certificate_facts(cert)
+    return result
 
 
 # ----------------------------------------------------------------------------------- certificate
 def run_certificate(module):
-    return common.run_items(module, plan_certificate, CERTIFICATE_REQUIRED)
+    return common.run_items(module, plan_certificate, CERTIFICATE_REQUIRED, plan_config_files)
 
 
 def plan_certificate(module, params, writer):
     if params.get("content") is None:
         raise RocError("src: give the certificate file on the controller (src) or its content (content)")
-    certs = load_certificates(content_to_bytes(params["content"], "content"), "certificate %s" % (
-        params.get("src") or "(content)"))
+    source = content_to_bytes(params["content"], "content")
+    renewal = params.get("next_privatekey_path") and os.path.exists(params["next_privatekey_path"])
+    if not renewal:
+        done = fastpath.unchanged(params, source, params["path"])
+        if done is not None:
+            return _from_record(done, params["path"])
+    first = len(writer.planned)
+    certs = load_certificates(source, "certificate %s" % (params.get("src") or "(content)"))
     cert, bundled = certs[0], certs[1:]
     key_path, passphrase = params["privatekey_path"], params.get("privatekey_passphrase")
     key_bytes, swap = None, False
@@ -206,12 +256,16 @@ def plan_certificate(module, params, writer):
     paths = {"privatekey": key_path, "certificate": params["path"], "chain": params.get("chain_path"),
              "fullchain": params.get("fullchain_path"), "combined": params.get("combined_path")}
     result = install(params, writer, key, cert, chain, paths, key_bytes, passphrase)
+    result["renewed"] = swap
+    if not module.check_mode and not swap:
+        # the key is read here, not written, when it was made on this host: the record keeps its digest too
+        fastpath.plan_record(writer, params, source, params["path"], first, cert, result,
+                             [key_path] if key_bytes is None else [])
     if swap:
         # renewal: the next key becomes the live key in the same commit, and leaves its waiting place
         writer.plan_remove(params["next_privatekey_path"], sensitive=True, label="next_privatekey_path")
         if params.get("next_csr_path"):
             writer.plan_remove(params["next_csr_path"], label="next_csr_path")
-    result["renewed"] = swap
     return result
 
 
@@ -219,7 +273,7 @@ def _predicted_without_key(params, writer, cert, key_path):
     """Check mode before the key exists (an earlier task of the same check run would make it): the
     certificate's files would be written; nothing is checked against a key that is not there yet."""
     writer.changed = True
-    for name in ("path", "chain_path", "fullchain_path", "combined_path"):
+    for name in ("path", "chain_path", "fullchain_path", "combined_path", "keystore_path"):
         if params.get(name):
             writer.diff.append({"before_header": params[name], "after_header": params[name], "before": "",
                                 "after": "<%s for %s, once %s exists>\n" % (name, cert.subject.rfc4514_string(), key_path)})

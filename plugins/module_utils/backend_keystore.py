@@ -77,19 +77,25 @@ def plan(module, params, writer):
     if not key_matches(key, cert):
         raise RocError("certificate_path %s does not match privatekey_path %s" % (
             params["certificate_path"], params["privatekey_path"]))
-    alias, passphrase = params["alias"], params["passphrase"]
+    return plan_keystore(writer, params, params["path"], params["alias"], params["passphrase"], key, cert, chain)
+
+
+def plan_keystore(writer, params, path, alias, passphrase, key, cert, chain):
+    """Plan the keystore at `path` from a key, certificate and chain already in memory (esante.roc.keystore
+    reads them from files; pkcs12_unpack and certificate hand over what they install, in the same commit).
+    `params` gives owner, group, mode and backup."""
     if not passphrase:
         raise RocError("passphrase: must not be empty (Java refuses keystores without one)")
     data = None
-    if os.path.isfile(params["path"]):
-        old = read_file(params["path"], "path")
+    if os.path.isfile(path):
+        old = read_file(path, "keystore path")
         if holds(old, key, cert, chain, alias, passphrase):
             data = old  # the warm path: no new encryption, the writer sees identical bytes
     if data is None:
         data = pkcs12.serialize_key_and_certificates(
-            alias.encode("utf-8"), key, cert, chain or None,
+            alias.encode("utf-8"), key, cert, list(chain) or None,
             serialization.BestAvailableEncryption(to_bytes_passphrase(passphrase)))
-    common.ensure_parent(writer, params["path"], True, params["owner"], params["group"])
-    writer.plan(params["path"], data, mode=params["mode"], owner=params["owner"], group=params["group"],
-                backup=params["backup"], sensitive=True, default_mode=0o600, label="path")
-    return {"path": os.path.abspath(params["path"]), "alias": alias, "entries": 1 + len(chain)}
+    common.ensure_parent(writer, path, True, params["owner"], params["group"])
+    writer.plan(path, data, mode=params["mode"], owner=params["owner"], group=params["group"],
+                backup=params["backup"], sensitive=True, default_mode=0o600, label="keystore %s" % path)
+    return {"path": os.path.abspath(path), "alias": alias, "entries": 1 + len(chain)}

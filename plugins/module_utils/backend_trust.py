@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 
-from ansible_collections.esante.roc.plugins.module_utils import common
+from ansible_collections.esante.roc.plugins.module_utils import backend_host, common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
     normalize_fingerprint, not_valid_after, pkcs12, to_bytes_passphrase)
@@ -66,6 +66,7 @@ ARGUMENT_SPEC = dict(
     keystore_path=dict(type="path"),
     keystore_password=dict(type="str", no_log=True),
     keytool_path=dict(type="str", default="keytool", no_log=False),
+    prerequisites=dict(type="dict", options=backend_host.ARGUMENT_SPEC),
     **common.FILE_OPTIONS
 )
 
@@ -338,10 +339,27 @@ def store_params(params, index, spec, expanded):
 
 
 def run(module):
-    """Every store of the call, one after the other; when one fails, the stores already done are put back."""
+    """The host's prerequisites first when asked (one execution prepares the host), then every store of the call,
+    one after the other; when one fails, the stores already done are put back."""
     params = module.params
+    host = None
+    if params.get("prerequisites"):
+        host = backend_host.check(module, params["prerequisites"])
+        if host["cryptography_problem"]:
+            return dict(host, failed=True)  # the action plugin installs the package when asked, and runs again
+    result = run_stores(module, params)
+    if host is not None:
+        result["changed"] = result["changed"] or host["changed"]
+        if module._diff:
+            result["diff"] = host.get("diff", []) + result.get("diff", [])
+        result["prerequisites"] = dict((k, host.get(k)) for k in (
+            "cryptography_version", "cryptography_min_version", "cryptography_problem", "group", "gid", "changed"))
+    return result
+
+
+def run_stores(module, params):
     expanded = expand_anchors(params["anchors"], params["state"])  # every anchor checked before any store changes
-    specs = params.get("stores") or [{"store": params["store"]}]
+    specs = [{"store": params["store"]}] if params.get("stores") is None else params["stores"]
     done, anchors, stores = [], [], []
     try:
         for index, spec in enumerate(specs):

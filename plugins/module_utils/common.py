@@ -72,10 +72,11 @@ def with_items(spec, names):
     return top, [name for name in names if spec[name].get("required")]
 
 
-def run_items(module, plan, required):
+def run_items(module, plan, required, extra=None):
     """plan(module, params, writer) -> result, for the top-level options or for each of `items` (merged
-    over them). ONE writer, committed once: the files of every item are written together, and a refusal of
-    any item changes nothing at all."""
+    over them), then extra(module, writer) -> result for what the call adds once (configuration files).
+    ONE writer, committed once: the files of every item are written together, and a refusal of any item
+    changes nothing at all."""
     params = module.params
     writer = FileWriter(module)
     items = params.get("items")
@@ -100,8 +101,10 @@ def run_items(module, plan, required):
             raise RocError(where + str(exc)) if items else exc
         result["changed"] = len(writer.diff) > before
         results.append(result)
+    added = extra(module, writer) if extra else {}
     writer.commit()
     result = writer_result(writer)
+    result.update(added)
     if items:
         result["item_results"] = results
     else:

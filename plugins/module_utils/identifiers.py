@@ -22,7 +22,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 TYPE_DIGITS = {"finess": "1", "siren": "2", "siret": "3"}
 LA_POSTE_SIREN = "356000000"

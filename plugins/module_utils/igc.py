@@ -11,7 +11,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.esante.roc.plugins.module_utils.loader import NameOID, common_name, x509
+
+def _crypto():
+    """The loader (and cryptography) only when a certificate is looked at: the controller's filters use this
+    module's names and usages in every forked worker, where importing cryptography would cost each task."""
+    from ansible_collections.esante.roc.plugins.module_utils import loader
+    return loader
+
 
 SERVICE_ANNUAIRE = "Client_ROC_Annuaire_AMC"
 SERVICE_WEBSERVICES = "Client_ROC_WebServices_AMC"
@@ -50,9 +56,9 @@ def _values(name, oid):
 
 def classify_ca_name(name):
     """Facts about an X.509 name seen as an IGC-Santé CA: known, range, environment, role."""
-    cn = common_name(name) or ""
-    orgs = _values(name, NameOID.ORGANIZATION_NAME)
-    ous = _values(name, NameOID.ORGANIZATIONAL_UNIT_NAME)
+    cn = _crypto().common_name(name) or ""
+    orgs = _values(name, _crypto().NameOID.ORGANIZATION_NAME)
+    ous = _values(name, _crypto().NameOID.ORGANIZATIONAL_UNIT_NAME)
     environment = None
     if CA_OU_TEST in ous:
         environment = "test"
@@ -69,8 +75,8 @@ def classify_ca_name(name):
 
 def key_usage_names(cert):
     try:
-        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
+        ku = cert.extensions.get_extension_for_class(_crypto().x509.KeyUsage).value
+    except _crypto().x509.ExtensionNotFound:
         return None
     names = []
     for attr, label in (("digital_signature", "digitalSignature"), ("content_commitment", "nonRepudiation"),
@@ -96,8 +102,8 @@ EKU_NAMES = {
 
 def extended_key_usage_names(cert):
     try:
-        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
+        eku = cert.extensions.get_extension_for_class(_crypto().x509.ExtendedKeyUsage).value
+    except _crypto().x509.ExtensionNotFound:
         return None
     return [EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku]
 
@@ -127,7 +133,7 @@ def service_problem(cert, service):
     """None when the certificate's CN is the expected service name, else why not."""
     if service is None:
         return None
-    cn = common_name(cert.subject)
+    cn = _crypto().common_name(cert.subject)
     if cn != service:
         return "the certificate is for service '%s', not '%s'" % (cn, service)
     return None

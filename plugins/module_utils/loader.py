@@ -23,6 +23,8 @@ import re
 import traceback
 import warnings
 
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError  # noqa: F401 (re-exported)
+
 CRYPTOGRAPHY_MIN_VERSION = "3.4"
 CRYPTOGRAPHY_PACKAGES = (
     "python3-cryptography (Debian/Ubuntu: apt-get install python3-cryptography; "
@@ -51,10 +53,6 @@ UTC = datetime.timezone.utc
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 CERT_LABELS = (b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE")
 PKCS7_LABELS = (b"PKCS7", b"CMS", b"PKCS #7 SIGNED DATA")
-
-
-class RocError(Exception):
-    """A clear, user-facing error: what input, and why."""
 
 
 def _version_tuple(version):

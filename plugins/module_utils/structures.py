@@ -26,7 +26,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.esante.roc.plugins.module_utils import identifiers, igc
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 DELIVERIES = ("p12", "csr")
 LEVELS = ("EJ", "EG")
@@ -166,13 +166,14 @@ def _keys_by_service(keys):
     return out
 
 
-def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=None, renewal=False):
+def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=None, renewal=False, keystores=False):
     """The `items` option of esante.roc.<kind> for these services, from the stable paths: one execution
     per host for all of them. pkcs12_unpack takes each service's p12_src and p12_passphrase; certificate
     takes <src_dir>/<service>.crt (the order folder) and, for a service in `keys`, the key to write with it
     (a structure's other hosts get the key made on its key host). With renewal, csr makes the renewal key and
     CSR next to the live ones (<service>.next.key, .next.csr) and certificate takes <src_dir>/<service>.renew.crt
-    and swaps the renewal key in."""
+    and swaps the renewal key in. With keystores, pkcs12_unpack and certificate items also write each service's
+    keystore (<service>.p12, alias = service) in the same execution."""
     keys = _keys_by_service(keys)
     if kind not in ITEM_KINDS:
         raise RocError("service_items: kind must be one of %s, not %r" % (", ".join(ITEM_KINDS), kind))
@@ -203,6 +204,8 @@ def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=N
             if keys.get(name):
                 item["privatekey_content"] = keys[name]
             items.append(item)
+        if keystores and kind in ("pkcs12_unpack", "certificate"):
+            items[-1]["keystore_path"] = p["keystore"]
     return items
 
 
@@ -211,3 +214,24 @@ def certificate_targets(structure, certs_dir="/etc/roc"):
     paths = service_paths(services(structure), certs_dir, False)
     return [{"name": name, "path": p["certificate"], "privatekey_path": p["privatekey"]}
             for name, p in sorted(paths.items())]
+
+
+def key_hosts(host_structures):
+    """{structure: its key host} from {host: structure} in play order: a structure's keys are made on its first
+    host (computed once per play, run_once, instead of every host looking at every other host)."""
+    out = {}
+    for host, name in (host_structures or {}).items():
+        if name and name not in out:
+            out[name] = host
+    return out
+
+
+def key_host(structure, known, hosts, hostvars):
+    """The structure's key host: from `known` (key_hosts, computed once by the preflight role) when it names the
+    structure, else the first of `hosts` whose roc_structure is `structure` (a role run without preflight)."""
+    if known and structure in known:
+        return known[structure]
+    for host in hosts:
+        if host in hostvars and hostvars[host].get("roc_structure") == structure:
+            return host
+    raise RocError("key_host: no host of this play belongs to the structure %r" % structure)

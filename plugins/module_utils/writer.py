@@ -30,7 +30,7 @@ import re
 import tempfile
 import time
 
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 HIDDEN = "<secret material: not shown>"
 
@@ -174,11 +174,12 @@ class FileWriter(object):
 
     # ------------------------------------------------------------------------------ plan
     def plan(self, path, content, mode=None, owner=None, group=None, backup=False, sensitive=False,
-             same=None, default_mode=0o644, label=None, validate=None):
+             same=None, default_mode=0o644, label=None, validate=None, quiet=False):
         """Declare that path must hold content. `same(old_bytes)` may say an old file is equivalent
         (an encrypted key with another salt, say). `validate(temp_path)` may refuse the new content (it
         raises RocError) after it is written to its temporary file and before any file of the call is
-        renamed. Returns True when the file will change."""
+        renamed. A `quiet` file (a cache, such as the install record) is written like the others but its change
+        is not reported (neither `changed` nor a diff). Returns True when the file will change."""
         path = os.path.abspath(path)
         item = _Planned()
         item.validate = validate
@@ -205,7 +206,7 @@ class FileWriter(object):
             item.action = "attributes" if self._attributes_differ(item) else "none"
         else:
             item.action = "create" if item.old is None else "replace"
-        if item.action != "none":
+        if item.action != "none" and not quiet:
             self.changed = True
             self.diff.append(self._diff(item))
         self.planned.append(item)

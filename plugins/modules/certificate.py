@@ -21,6 +21,7 @@ author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
   - esante.roc.files
+  - esante.roc.middleware
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
@@ -62,6 +63,14 @@ options:
       next_csr_path:
         description: As the top-level O(next_csr_path).
         type: path
+      keystore_path:
+        description: As the top-level O(keystore_path).
+        type: path
+        version_added: 1.1.0
+      keystore_alias:
+        description: As the top-level O(keystore_alias).
+        type: str
+        version_added: 1.1.0
       service:
         description: As the top-level O(service).
         type: str
@@ -179,6 +188,19 @@ chain:
   returned: success
   type: list
   elements: str
+keystore:
+  description: The keystore written with the material (path, alias, entries).
+  returned: when keystore_path is given
+  type: dict
+  version_added: 1.1.0
+config_files:
+  description:
+    - The configuration files given in O(config_files), each with what was done
+      (C(none), C(create), C(replace), C(attributes)).
+  returned: when config_files is given
+  type: list
+  elements: dict
+  version_added: 1.1.0
 backup_files:
   description: Replaced files kept aside, by path.
   returned: success

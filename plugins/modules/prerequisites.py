@@ -34,6 +34,13 @@ options:
     description: Make the group as a system group.
     type: bool
     default: true
+  install_cryptography:
+    description:
+      - Install C(python3-cryptography) when it is missing or too old (the action plugin runs
+        P(ansible.builtin.package#module), only then, and checks again); the result then tells the new version.
+    type: bool
+    default: false
+    version_added: 1.1.0
 seealso:
   - module: ansible.builtin.group
 """
@@ -48,6 +55,13 @@ EXAMPLES = r"""
   ansible.builtin.package:
     name: python3-cryptography
   when: roc_host.cryptography_problem
+
+- name: The same in one task, stopping where it cannot be fixed
+  esante.roc.prerequisites:
+    group: roc
+    install_cryptography: true
+  register: roc_host
+  failed_when: roc_host.cryptography_problem is not none
 """
 
 RETURN = r"""
@@ -62,6 +76,15 @@ cryptography_min_version:
 cryptography_problem:
   description: Null when cryptography is usable, else the message to show (names the package to install).
   returned: always
+  type: str
+installed:
+  description: With O(install_cryptography), the package installed in this run (then C(changed) is true).
+  returned: when a package was installed
+  type: str
+  version_added: 1.1.0
+msg:
+  description: The cryptography problem, when there is one.
+  returned: when cryptography_problem is not null
   type: str
 gid:
   description: The group's id (null in check mode when it would be made).

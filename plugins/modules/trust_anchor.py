@@ -65,10 +65,33 @@ options:
     type: str
     default: system
     choices: [system, bundle, java]
+  prerequisites:
+    description:
+      - Check the host first, in the same execution, as M(esante.roc.prerequisites) does (Python's cryptography,
+        the group that reads the keys, made when missing). The first esante.roc execution on a host then prepares
+        it, one round trip fewer per host and per run.
+      - When cryptography is missing or too old the module does not fail on import but returns
+        C(cryptography_problem); with O(prerequisites.install_cryptography=true) the action plugin installs
+        C(python3-cryptography) with P(ansible.builtin.package#module) and runs the module again.
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      group:
+        description: The group that reads the keys; made when missing.
+        type: str
+      system:
+        description: Make the group as a system group.
+        type: bool
+        default: true
+      install_cryptography:
+        description: Install C(python3-cryptography) when it is missing or too old, then run again.
+        type: bool
+        default: false
   stores:
     description:
       - Several stores in one call, each with its own settings; a setting left out falls back to the
-        top-level option of the same name. When given, O(store) is not used.
+        top-level option of the same name. When given, O(store) is not used; an empty list writes no store
+        (the anchors are still checked).
     type: list
     elements: dict
     suboptions:
@@ -175,6 +198,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+prerequisites:
+  description: What the host check found (C(cryptography_version), C(cryptography_problem), C(group), C(gid), C(changed)).
+  returned: when prerequisites is given
+  type: dict
+  version_added: 1.1.0
+cryptography_problem:
+  description: With O(prerequisites), when cryptography is not usable, the message (the call then fails).
+  returned: on that failure
+  type: str
+  version_added: 1.1.0
 anchors:
   description: Per anchor, what was done.
   returned: success
@@ -211,7 +244,8 @@ from ansible_collections.esante.roc.plugins.module_utils import backend_trust, c
 
 def main():
     module = AnsibleModule(argument_spec=backend_trust.ARGUMENT_SPEC, supports_check_mode=True)
-    common.run(module, backend_trust.run)
+    # with `prerequisites`, the host check runs first and tells a missing cryptography instead of failing
+    common.run(module, backend_trust.run, needs_cryptography=not module.params.get("prerequisites"))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 
 def wrap(function):
