@@ -30,6 +30,7 @@ from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.loader import not_valid_after, not_valid_before
 from ansible_collections.esante.roc.plugins.module_utils.writer import resolve_gid, resolve_uid
 
+# bump when what an install writes for the same inputs changes: older records then no longer answer
 VERSION = 1
 ITERATIONS = 10000
 SECRETS = ("passphrase", "key_passphrase", "keystore_passphrase", "privatekey_passphrase", "privatekey_content")

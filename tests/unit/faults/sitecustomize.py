@@ -2,7 +2,9 @@
 PYTHONPATH). ROC_FAULT=rename-fail:N makes the N-th os.rename raise EIO; ROC_FAULT=rename-kill:N
 kills the process with SIGKILL instead, as a power cut or an OOM kill would, between the temporary
 file and the rename. ROC_FAULT=watch-modes:0 injects nothing: it logs to ROC_MODE_LOG, at every write,
-rename and link, the mode of the file touched (what another process could see at that instant)."""
+rename and link, the mode of the file touched (what another process could see at that instant).
+ROC_FAULT=trap-keys:0 makes every opening of a PKCS#12 bundle and every loading of a private key raise: a run
+that succeeds under it did not open a bundle nor load a key (the install record's no-change path)."""
 
 import errno
 import os
@@ -35,6 +37,18 @@ if _spec.startswith("watch-modes"):
         return _real["link"](src, dst, *args, **kwargs)
 
     os.write, os.rename, os.link = _watched_write, _watched_rename, _watched_link
+elif _spec.startswith("trap-keys"):
+    from cryptography.hazmat.primitives import serialization as _serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12 as _pkcs12
+
+    def _trap(*args, **kwargs):
+        raise RuntimeError("trap-keys: a bundle was opened or a key loaded")
+
+    for _name in ("load_pkcs12", "load_key_and_certificates"):
+        if hasattr(_pkcs12, _name):
+            setattr(_pkcs12, _name, _trap)
+    for _name in ("load_pem_private_key", "load_der_private_key"):
+        setattr(_serialization, _name, _trap)
 elif _spec:
     _kind, _at = _spec.split(":")
     _at = int(_at)
