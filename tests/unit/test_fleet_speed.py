@@ -27,9 +27,9 @@ def material(fx, tmp_path, **extra):
     items = bundles(fx, tmp_path)
     for item in items:
         item["keystore_path"] = os.path.join(item["dest"], item["service"] + ".p12")
-    config = {"path": str(root / "middleware" / "roc.properties"), "mode": "0640",
-              "content": "roc.%s.keystore=%s\nroc.%s.keystore=%s\n" % (AUTH, items[0]["keystore_path"],
-                                                                      SIGN, items[1]["keystore_path"])}
+    content = "roc.%s.keystore=%s\nroc.%s.keystore=%s\n" % (
+        AUTH, items[0]["keystore_path"], SIGN, items[1]["keystore_path"])
+    config = {"path": str(root / "middleware" / "roc.properties"), "mode": "0640", "content": content}
     args = dict(items=items, passphrase=PASS, keystore_passphrase=KS_PASS, config_files=[config],
                 config_dir_mode="0750", mode="0640")
     args.update(extra)
