@@ -138,6 +138,23 @@ def read(path):
         return handle.read()
 
 
+def run_without_cryptography(tmp_path, module, args):
+    """Run a module of this checkout with a python that has ansible's module_utils but no cryptography (a bare
+    venv): (return code, stdout)."""
+    site = tmp_path / "site"
+    if not site.exists():
+        site.mkdir()
+        import ansible
+        os.symlink(os.path.dirname(ansible.__file__), str(site / "ansible"))
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
+    path = tmp_path / "args.json"
+    path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    env = {"PYTHONPATH": os.pathsep.join([str(site), SRC_ROOT]), "PATH": os.environ["PATH"]}
+    proc = subprocess.run([str(tmp_path / "bare" / "bin" / "python"), os.path.join(TOP, "plugins", "modules", module + ".py"),
+                           str(path)], capture_output=True, text=True, env=env, check=False)
+    return proc.returncode, proc.stdout
+
+
 @pytest.fixture
 def run_module(tmp_path_factory):
     """Run a module of this checkout for real (as ansible does: a process with its args file)."""

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import SRC_ROOT, TOP, openssl, read
+from conftest import SRC_ROOT, TOP, openssl, read, run_without_cryptography
 from test_modules import AUTH, tree_hashes, unpack_args
 
 FAULTS = os.path.join(TOP, "tests", "unit", "faults")
@@ -123,19 +123,9 @@ def test_full_filesystem(run_module, fx, tmpfs):
 
 def test_target_without_cryptography(tmp_path, fx):
     """A python3 with ansible's module_utils but no cryptography: the module says which package to install."""
-    site = tmp_path / "site"
-    site.mkdir()
-    import ansible
-    os.symlink(os.path.dirname(ansible.__file__), str(site / "ansible"))
-    venv = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    args = tmp_path / "args.json"
-    args.write_text('{"ANSIBLE_MODULE_ARGS": {"path": "%s"}}' % fx["aci"])
-    env = {"PYTHONPATH": os.pathsep.join([str(site), SRC_ROOT]), "PATH": os.environ["PATH"]}
-    proc = subprocess.run([str(venv / "bin" / "python"), os.path.join(TOP, "plugins", "modules", "certificate_info.py"),
-                           str(args)], capture_output=True, text=True, env=env, check=False)
-    assert proc.returncode != 0
-    assert "python3-cryptography" in proc.stdout and "apt-get install python3-cryptography" in proc.stdout
+    returncode, stdout = run_without_cryptography(tmp_path, "certificate_info", {"path": fx["aci"]})
+    assert returncode != 0
+    assert "python3-cryptography" in stdout and "apt-get install python3-cryptography" in stdout
 
 
 def test_key_files_never_wider_than_asked_not_even_for_an_instant(run_module, fx, tmp_path):

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest
@@ -208,21 +207,10 @@ def test_trust_anchor_carries_the_host_check(run_module, fx, tmp_path):
 
 def test_trust_anchor_without_cryptography_tells_instead_of_failing_on_import(tmp_path, fx):
     from test_trust_anchor import lab_anchors
-    from conftest import SRC_ROOT
-    site = tmp_path / "site"
-    site.mkdir()
-    import ansible
-    os.symlink(os.path.dirname(ansible.__file__), str(site / "ansible"))
-    venv = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    env = {"PYTHONPATH": os.pathsep.join([str(site), SRC_ROOT]), "PATH": os.environ["PATH"]}
+    from conftest import run_without_cryptography
 
     def run(**args):
-        path = tmp_path / "args.json"
-        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-        proc = subprocess.run([str(venv / "bin" / "python"), os.path.join(TOP, "plugins", "modules", "trust_anchor.py"),
-                               str(path)], capture_output=True, text=True, env=env, check=False)
-        return json.loads(proc.stdout)
+        return json.loads(run_without_cryptography(tmp_path, "trust_anchor", args)[1])
     anchors = lab_anchors(fx)
     told = run(anchors=anchors, stores=[], prerequisites={"group": "root"})
     assert told["failed"] and "python3-cryptography" in told["cryptography_problem"]
