@@ -28,6 +28,11 @@ def test_ansible_builder_creates_the_build_context(tmp_path):
     containerfile = (context / "Containerfile").read_text()
     assert "quay.io/ansible/awx-ee" in containerfile
     assert (context / "_build" / "collections" / "esante-roc.tar.gz").exists()
+    # the tarball it takes is the one of galaxy.yml's version (a release bump must bump it too)
+    with open(os.path.join(TOP, "galaxy.yml")) as handle:
+        version = [line.split(":", 1)[1].strip() for line in handle if line.startswith("version:")][0]
+    with open(os.path.join(TOP, "execution-environment.yml")) as handle:
+        assert ".build/esante-roc-%s.tar.gz" % version in handle.read()
     assert "jmespath" in (context / "_build" / "requirements.txt").read_text()
 
 
