@@ -29,8 +29,22 @@ def test_changelog_lints_and_holds_the_version():
         releases = yaml.safe_load(handle)["releases"]
     assert version in releases, sorted(releases)
     assert releases[version]["changes"]["release_summary"]
-    modules = [m["name"] for m in releases[version].get("modules", [])]
-    assert {"csr", "pkcs12_unpack", "certificate", "trust_anchor", "config_files"} <= set(modules), modules
+    # every module and filter of the collection is announced by some release (antsibull-changelog lists the
+    # plugins new in each release), and the filters new in this version are in this version's entry
+    announced = dict((kind, set()) for kind in ("modules", "filter"))
+    for release in releases.values():
+        announced["modules"] |= set(m["name"] for m in release.get("modules", []))
+        announced["filter"] |= set(p["name"] for p in release.get("plugins", {}).get("filter", []))
+    modules = set(n[:-3] for n in os.listdir(os.path.join(TOP, "plugins", "modules")) if n.endswith(".py"))
+    assert modules <= announced["modules"], sorted(modules - announced["modules"])
+    filters = set(n[:-4] for n in os.listdir(os.path.join(TOP, "plugins", "filter")) if n.endswith(".yml"))
+    assert filters <= announced["filter"], sorted(filters - announced["filter"])
+    new_filters = set()
+    for name in filters:
+        with open(os.path.join(TOP, "plugins", "filter", name + ".yml")) as handle:
+            if str(yaml.safe_load(handle)["DOCUMENTATION"].get("version_added")) == version:
+                new_filters.add(name)
+    assert new_filters <= set(p["name"] for p in releases[version].get("plugins", {}).get("filter", []))
     with open(os.path.join(TOP, "CHANGELOG.rst")) as handle:
         assert "v%s" % version in handle.read()
 
