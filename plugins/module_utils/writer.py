@@ -71,7 +71,7 @@ def resolve_gid(group):
 
 class _Planned(object):
     __slots__ = ("path", "content", "mode", "uid", "gid", "backup", "sensitive", "tmp", "old", "old_mode", "action",
-                 "label", "validate")
+                 "label", "validate", "quiet")
 
 
 class FileWriter(object):
@@ -179,10 +179,12 @@ class FileWriter(object):
         (an encrypted key with another salt, say). `validate(temp_path)` may refuse the new content (it
         raises RocError) after it is written to its temporary file and before any file of the call is
         renamed. A `quiet` file (a cache, such as the install record) is written like the others but its change
-        is not reported (neither `changed` nor a diff). Returns True when the file will change."""
+        is not reported (neither `changed` nor a diff) and is written after the others, at best: a folder that
+        cannot take it (read-only, full) does not fail the call. Returns True when the file will change."""
         path = os.path.abspath(path)
         item = _Planned()
         item.validate = validate
+        item.quiet = quiet
         item.path, item.content, item.backup, item.sensitive = path, content, backup, sensitive
         item.label = label or os.path.basename(path)
         item.uid, item.gid = self._ids(owner, group)
@@ -241,13 +243,36 @@ class FileWriter(object):
 
     # ---------------------------------------------------------------------------- commit
     def commit(self):
-        """Write every planned change; all or nothing as far as the filesystem allows."""
-        todo = [i for i in self.planned if i.action != "none"]
+        """Write every planned change; all or nothing as far as the filesystem allows. Quiet files (caches)
+        afterwards, at best."""
+        todo = [i for i in self.planned if i.action != "none" and not i.quiet]
         if self.check_mode:
             return self.changed
         self.make_dirs()
+        self._commit(todo)
+        self._write_quiet([i for i in self.planned if i.action != "none" and i.quiet])
+        return self.changed
+
+    def _write_quiet(self, items):
+        for item in items:
+            try:
+                self.lock(os.path.dirname(item.path))
+                self._remove_stale(item)
+                self._stage(item)
+                self._apply(item)
+            except (RocError, IOError, OSError):
+                pass  # a cache: the next call simply takes the full path
+            finally:
+                try:
+                    if item.tmp and os.path.exists(item.tmp):
+                        os.unlink(item.tmp)
+                except OSError:
+                    pass
+                self.unlock()
+
+    def _commit(self, todo):
         if not todo:
-            return self.changed
+            return
         try:
             for directory in sorted(set(os.path.dirname(i.path) for i in todo)):
                 self.lock(directory)
@@ -277,7 +302,6 @@ class FileWriter(object):
                 if item.tmp and os.path.exists(item.tmp):
                     os.unlink(item.tmp)
             self.unlock()
-        return self.changed
 
     @staticmethod
     def _remove_stale(item):
