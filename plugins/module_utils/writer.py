@@ -73,6 +73,10 @@ class _Planned(object):
     __slots__ = ("path", "content", "mode", "uid", "gid", "backup", "sensitive", "tmp", "old", "old_mode", "action",
                  "label", "validate", "quiet")
 
+    def __init__(self):
+        self.validate = None
+        self.quiet = False
+
 
 class FileWriter(object):
     """Plans, then commits, a set of files for one module call."""
