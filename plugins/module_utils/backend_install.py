@@ -182,10 +182,12 @@ def plan_pkcs12_unpack(module, params, writer):
         raise RocError("content and remote_src: mutually exclusive")
     what = "PKCS#12 bundle %s" % (params.get("src") or "(content)")
     bundle = bundle_bytes(params)
+    expected = None
     if params.get("service") or params.get("certificate_path"):
         # the no-change path: the record of the last install says nothing changed, no bundle opened
-        known = params.get("certificate_path") or os.path.join(params["dest"], "%s.crt" % params["service"])
-        done = fastpath.unchanged(params, bundle, known)
+        known = _pkcs12_paths(params, params.get("service"))["certificate"]
+        expected = fastpath.inputs(params, bundle)
+        done = fastpath.unchanged(expected, params, known)
         if done is not None:
             return _from_record(done, known)
     first = len(writer.planned)
@@ -194,19 +196,25 @@ def plan_pkcs12_unpack(module, params, writer):
     name = params.get("service") or common_name(cert.subject)
     if not name:
         raise RocError("%s: the certificate has no CN; give service and explicit paths" % what)
+    paths = _pkcs12_paths(params, name)
+    key_passphrase = params.get("key_passphrase")
+    result = install(params, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
+    if not module.check_mode:
+        fastpath.plan_record(writer, expected or fastpath.inputs(params, bundle), paths["certificate"], first, cert,
+                             result)
+    return result
+
+
+def _pkcs12_paths(params, name):
+    """Where pkcs12_unpack writes a service's files: the paths given, else <dest>/<name>.key, .crt, ..."""
     dest = params["dest"]
-    paths = {
+    return {
         "privatekey": params.get("privatekey_path") or os.path.join(dest, "%s.key" % name),
         "certificate": params.get("certificate_path") or os.path.join(dest, "%s.crt" % name),
         "chain": params.get("chain_path") or os.path.join(dest, "%s.chain.pem" % name),
         "fullchain": params.get("fullchain_path") or os.path.join(dest, "%s.fullchain.pem" % name),
         "combined": params.get("combined_path"),
     }
-    key_passphrase = params.get("key_passphrase")
-    result = install(params, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
-    if not module.check_mode:
-        fastpath.plan_record(writer, params, bundle, paths["certificate"], first, cert, result)
-    return result
 
 
 def _from_record(result, certificate_path):
@@ -226,16 +234,17 @@ def plan_certificate(module, params, writer):
     if params.get("content") is None:
         raise RocError("src: give the certificate file on the controller (src) or its content (content)")
     source = content_to_bytes(params["content"], "content")
+    expected = fastpath.inputs(params, source)
     renewal = params.get("next_privatekey_path") and os.path.exists(params["next_privatekey_path"])
     if not renewal:
-        done = fastpath.unchanged(params, source, params["path"])
+        done = fastpath.unchanged(expected, params, params["path"])
         if done is not None:
             return _from_record(done, params["path"])
     first = len(writer.planned)
     certs = load_certificates(source, "certificate %s" % (params.get("src") or "(content)"))
     cert, bundled = certs[0], certs[1:]
     key_path, passphrase = params["privatekey_path"], params.get("privatekey_passphrase")
-    key_bytes, swap = None, False
+    key_bytes, key_read, swap = None, None, False
     if params.get("privatekey_content"):
         # the key travels with its certificate (another host of the structure made it): both land together
         key = load_private_key(content_to_bytes(params["privatekey_content"], "privatekey_content"), passphrase,
@@ -248,7 +257,8 @@ def plan_certificate(module, params, writer):
                 return _predicted_without_key(params, writer, cert, key_path)
             raise RocError("privatekey_path: %s does not exist on the target (make it with esante.roc.csr)" % key_path)
         if key is None:
-            key = load_private_key(read_file(key_path, "privatekey_path"), passphrase, "privatekey_path %s" % key_path)
+            key_read = read_file(key_path, "privatekey_path")
+            key = load_private_key(key_read, passphrase, "privatekey_path %s" % key_path)
     candidates = list(bundled)
     for index, item in enumerate(params.get("chain") or []):
         candidates += load_certificates(content_to_bytes(item, "chain[%d]" % index), "chain[%d]" % index)
@@ -259,8 +269,8 @@ def plan_certificate(module, params, writer):
     result["renewed"] = swap
     if not module.check_mode and not swap:
         # the key is read here, not written, when it was made on this host: the record keeps its digest too
-        fastpath.plan_record(writer, params, source, params["path"], first, cert, result,
-                             [key_path] if key_bytes is None else [])
+        fastpath.plan_record(writer, expected, params["path"], first, cert, result,
+                             {key_path: key_read} if key_bytes is None else None)
     if swap:
         # renewal: the next key becomes the live key in the same commit, and leaves its waiting place
         writer.plan_remove(params["next_privatekey_path"], sensitive=True, label="next_privatekey_path")

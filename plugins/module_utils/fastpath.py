@@ -85,14 +85,15 @@ def _file_ok(path, want, uid, gid):
         return False
 
 
-def unchanged(params, source, certificate_path, now=None):
-    """The recorded result of this install when nothing changed since the record, else None (full path)."""
+def unchanged(expected, params, certificate_path, now=None):
+    """The recorded result of this install when nothing changed since the record, else None (full path).
+    `expected`: inputs(params, source), computed once by the caller for this check and for plan_record."""
     try:
         with open(record_path(certificate_path), "rb") as handle:
             record = json.loads(handle.read().decode("utf-8"))
     except (IOError, OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("inputs") != inputs(params, source):
+    if not isinstance(record, dict) or record.get("inputs") != expected:
         return None
     now = time.time() if now is None else now
     if not params.get("allow_expired") and not record["not_before"] <= now <= record["not_after"]:
@@ -111,23 +112,20 @@ def _timestamp(value):
     return calendar.timegm(value.utctimetuple())
 
 
-def plan_record(writer, params, source, certificate_path, first, cert, result, read=()):
-    """After the full path planned an install (writer.planned[first:]), plan its record quietly: the files as
-    they will be after the commit, the files it only read (`read`: paths), the result to give back."""
+def plan_record(writer, expected, certificate_path, first, cert, result, read=None):
+    """After the full path planned an install (writer.planned[first:]), plan its record quietly: its inputs
+    (`expected`, as inputs() gives them), the files as they will be after the commit, the files it only read
+    (`read`: path -> the bytes it read), the result to give back."""
     files = {}
     for item in writer.planned[first:]:
         if item.action == "remove":
             return  # a renewal swap: the next call takes the full path anyway
         data = item.content if item.action in ("create", "replace") else item.old
         files[item.path] = {"sha256": _sha256(data), "mode": item.mode, "uid": item.uid, "gid": item.gid}
-    for path in read:
-        try:
-            with open(path, "rb") as handle:
-                files[os.path.abspath(path)] = {"sha256": _sha256(handle.read())}
-        except (IOError, OSError):
-            return
+    for path, data in (read or {}).items():
+        files[os.path.abspath(path)] = {"sha256": _sha256(data)}
     kept = dict((k, v) for k, v in result.items() if k != "certificate")
-    record = {"inputs": inputs(params, source), "not_before": _timestamp(not_valid_before(cert)),
+    record = {"inputs": expected, "not_before": _timestamp(not_valid_before(cert)),
               "not_after": _timestamp(not_valid_after(cert)), "files": files, "result": kept}
     data = json.dumps(record, sort_keys=True, indent=1).encode("utf-8") + b"\n"
     writer.plan(record_path(certificate_path), data, mode=0o600, sensitive=True, default_mode=0o600,

@@ -179,12 +179,14 @@ def test_record_ignores_an_expired_certificate(fx, tmp_path):
               "result": {"files": {}}}
     with open(fastpath.record_path(str(cert)), "w") as handle:
         json.dump(record, handle)
-    assert fastpath.unchanged(params, source, str(cert)) == {"files": {}}
-    assert fastpath.unchanged(params, source, str(cert), now=time.time() + 3600) is None
+    def unchanged(params, source, **kwargs):
+        return fastpath.unchanged(fastpath.inputs(params, source), params, str(cert), **kwargs)
+    assert unchanged(params, source) == {"files": {}}
+    assert unchanged(params, source, now=time.time() + 3600) is None
     # other options (allow_expired here), another passphrase, another bundle: not this record
-    assert fastpath.unchanged(dict(params, allow_expired=True), source, str(cert), now=time.time() + 3600) is None
-    assert fastpath.unchanged(dict(params, passphrase="other"), source, str(cert)) is None
-    assert fastpath.unchanged(params, b"another bundle", str(cert)) is None
+    assert unchanged(dict(params, allow_expired=True), source, now=time.time() + 3600) is None
+    assert unchanged(dict(params, passphrase="other"), source) is None
+    assert unchanged(params, b"another bundle") is None
 
 
 # -------------------------------------------------------------------- the host check with the anchors
