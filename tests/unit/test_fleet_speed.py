@@ -179,6 +179,7 @@ def test_record_ignores_an_expired_certificate(fx, tmp_path):
               "result": {"files": {}}}
     with open(fastpath.record_path(str(cert)), "w") as handle:
         json.dump(record, handle)
+
     def unchanged(params, source, **kwargs):
         return fastpath.unchanged(fastpath.inputs(params, source), params, str(cert), **kwargs)
     assert unchanged(params, source) == {"files": {}}
