@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.esante.roc.plugins.module_utils import identifiers, structures
+from ansible_collections.esante.roc.plugins.module_utils import identifiers, revocations, structures
 from ansible_collections.esante.roc.plugins.plugin_utils.filters import wrap
 
 
@@ -22,8 +22,14 @@ class FilterModule(object):
             "structure_services": wrap(structures.services),
             "igc_subject": wrap(structures.subject),
             "service_paths": wrap(structures.service_paths),
+            "middleware_paths": wrap(structures.middleware_paths),
             "service_items": wrap(structures.service_items),
             "certificate_targets": wrap(structures.certificate_targets),
             "key_hosts": wrap(structures.key_hosts),
             "key_host": wrap(structures.key_host),
+            "structure_environment": wrap(structures.environment),
+            "igc_anchors": wrap(structures.igc_anchors),
+            "igc_chain": wrap(structures.igc_chain),
+            "revoked_entries": wrap(revocations.entries),
+            "revocation_add": wrap(revocations.add),
         }

@@ -12,20 +12,30 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 
-from ansible_collections.esante.roc.plugins.module_utils import backend_files, backend_keystore, common, fastpath, igc
+from ansible_collections.esante.roc.plugins.module_utils import (
+    backend_files, backend_keystore, common, fastpath, igc, igc_anchors, revocation)
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    PEM_BLOCK, RocError, build_chain, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
-    key_matches, load_certificates, load_pkcs12, load_private_key, private_key_pem, read_file,
-    key_file_holds)
+    PEM_BLOCK, RocError, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
+    fingerprint_sha256, key_matches, load_certificates, load_pkcs12, load_private_key, normalize_fingerprint,
+    private_key_pem, read_file, key_file_holds, validate_path)
 
+# the checks of both install modules (their documentation: doc fragment esante.roc.trust)
 CHECK_OPTIONS = dict(
     service=dict(type="str"),
     usage=dict(type="str", choices=list(igc.USAGES)),
     allow_expired=dict(type="bool", default=False),
     ca_path=dict(type="path"),
+    chain=dict(type="list", elements="str", default=[]),
+    environment=dict(type="str", choices=["production", "test"]),
+    allow_unanchored=dict(type="bool", default=False),
+    revoked=dict(type="list", elements="dict", options=revocation.REVOKED_ENTRY),
 )
+NO_ANCHOR = ("no anchor given: give ca_path or chain (the IGC-Santé ACI and ACR), or environment for the collection's "
+             "official IGC-Santé certificates (allow_unanchored is for a lab only)")
+SERVICE_NAME = re.compile(igc.SERVICE_NAME_PATTERN)
 
 # what the middleware reads, committed with the material it names (one execution, one commit)
 MIDDLEWARE_OPTIONS = dict(
@@ -59,7 +69,6 @@ _CERTIFICATE_SPEC = dict(
     privatekey_path=dict(type="path", required=True),
     privatekey_passphrase=dict(type="str", no_log=True),
     privatekey_content=dict(type="str", no_log=True),
-    chain=dict(type="list", elements="str", default=[]),
     chain_path=dict(type="path"),
     fullchain_path=dict(type="path"),
     combined_path=dict(type="path"),
@@ -78,26 +87,54 @@ CERTIFICATE_ARGUMENT_SPEC, CERTIFICATE_REQUIRED = common.with_items(_CERTIFICATE
     "combined_path", "next_privatekey_path", "next_csr_path", "keystore_path", "keystore_alias", "service", "usage"))
 
 
-def verify_leaf(cert, key, candidates, params, what):
-    """All the refusals, in the order a person would check them. Returns the chain (issuer first)."""
+def precheck(params):
+    """What refuses a call before its source is opened (the install record cannot answer it either)."""
+    if not (params.get("ca_path") or params.get("chain") or params.get("environment") or params.get("allow_unanchored")):
+        raise RocError(NO_ANCHOR)
+    revocation.parse_entries(params.get("revoked"))
+
+
+def anchors_of(params):
+    """The trust anchors of a call: the certificates of ca_path and chain, the ONLY ones trusted; without them and
+    with environment, the collection's official IGC-Santé ACR and ACI of that environment (pins checked)."""
+    anchors = []
+    if params.get("ca_path"):
+        anchors += load_certificates(read_file(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"])
+    for index, item in enumerate(params.get("chain") or []):
+        anchors += load_certificates(content_to_bytes(item, "chain[%d]" % index), "chain[%d]" % index)
+    if not anchors and params.get("environment"):
+        for anchor in igc_anchors.anchors(params["environment"]):
+            what = "the collection's official %s (%s)" % (anchor["file"], params["environment"])
+            cert = load_certificates(anchor["pem"].encode("ascii"), what)[0]
+            if normalize_fingerprint(fingerprint_sha256(cert)) != normalize_fingerprint(anchor["sha256"]):
+                raise RocError("%s: its fingerprint is not its pin %s (the collection is damaged)" % (what, anchor["sha256"]))
+            anchors.append(cert)
+    return anchors
+
+
+def verify_leaf(cert, key, candidates, params, what, source=None):
+    """All the refusals, in the order a person would check them. Returns the chain (issuer first), checked from
+    the certificate to an anchor of the call (`candidates`, the bundle's or the file's own CA certificates, are
+    links of the path, never anchors). key None: every check but the key's (check mode before the key exists)."""
     problem = igc.service_problem(cert, params.get("service"))
     if problem:
         raise RocError("%s: %s" % (what, problem))
     if params.get("usage"):
-        problem = igc.usage_problem(cert, params["usage"])
+        problem = igc.usage_problem(cert, params["usage"], what)
         if problem:
             raise RocError("%s: %s" % (what, problem))
-    if is_ca(cert):
+    if is_ca(cert, what):
         raise RocError("%s: the certificate is a CA certificate, not a service certificate" % what)
-    if not key_matches(key, cert):
+    if key is not None and not key_matches(key, cert):
         raise RocError("%s: the certificate does not match the private key" % what)
-    if params.get("ca_path"):
-        extra = load_certificates(read_file(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"])
-        candidates = extra + list(candidates)
-    chain = build_chain(cert, candidates)  # chain[0], when there is one, verifies cert's signature
-    if candidates and not chain:
-        issuer = cert.issuer.rfc4514_string()
-        raise RocError("%s: the certificate is not signed by any CA given (its issuer is %s)" % (what, issuer))
+    problem = igc.environment_problem(cert, params.get("environment"))
+    if problem:
+        raise RocError("%s: %s" % (what, problem))
+    problem = revocation.revoked_problem(cert, params.get("revoked"), source)
+    if problem:
+        raise RocError("%s: %s" % (what, problem))
+    chain = validate_path(cert, candidates, anchors_of(params), what, allow_expired=params.get("allow_expired"),
+                          allow_unanchored=params.get("allow_unanchored"))
     if not params.get("allow_expired"):
         problem = date_problem(cert, "the certificate")
         if problem:
@@ -181,6 +218,7 @@ def plan_pkcs12_unpack(module, params, writer):
     if params.get("content") is not None and params.get("remote_src"):
         raise RocError("content and remote_src: mutually exclusive")
     what = "PKCS#12 bundle %s" % (params.get("src") or "(content)")
+    precheck(params)
     bundle = bundle_bytes(params)
     expected = None
     if params.get("service") or params.get("certificate_path"):
@@ -192,10 +230,13 @@ def plan_pkcs12_unpack(module, params, writer):
             return _from_record(done, known)
     first = len(writer.planned)
     key, cert, extra = load_pkcs12(bundle, params["passphrase"], what)
-    chain = verify_leaf(cert, key, extra, params, what)
+    chain = verify_leaf(cert, key, extra, params, what, bundle)
     name = params.get("service") or common_name(cert.subject)
     if not name:
         raise RocError("%s: the certificate has no CN; give service and explicit paths" % what)
+    if not params.get("service") and not SERVICE_NAME.match(name):
+        raise RocError("%s: the certificate's CN '%s' cannot name files in dest (letters, digits, '.', '_', '-', not "
+                       "starting with '.' or '-'); give service" % (what, name))
     paths = _pkcs12_paths(params, name)
     key_passphrase = params.get("key_passphrase")
     result = install(params, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
@@ -206,15 +247,28 @@ def plan_pkcs12_unpack(module, params, writer):
 
 
 def _pkcs12_paths(params, name):
-    """Where pkcs12_unpack writes a service's files: the paths given, else <dest>/<name>.key, .crt, ..."""
+    """Where pkcs12_unpack writes a service's files: the paths given, else <dest>/<name>.key, .crt, ... (each
+    computed path checked to stay in dest, symbolic links of its existing part resolved)."""
     dest = params["dest"]
-    return {
-        "privatekey": params.get("privatekey_path") or os.path.join(dest, "%s.key" % name),
-        "certificate": params.get("certificate_path") or os.path.join(dest, "%s.crt" % name),
-        "chain": params.get("chain_path") or os.path.join(dest, "%s.chain.pem" % name),
-        "fullchain": params.get("fullchain_path") or os.path.join(dest, "%s.fullchain.pem" % name),
-        "combined": params.get("combined_path"),
-    }
+    paths = {"combined": params.get("combined_path")}
+    for kind, option, suffix in (("privatekey", "privatekey_path", "key"), ("certificate", "certificate_path", "crt"),
+                                 ("chain", "chain_path", "chain.pem"), ("fullchain", "fullchain_path", "fullchain.pem")):
+        if params.get(option):
+            paths[kind] = params[option]
+        else:
+            paths[kind] = _inside(dest, "%s.%s" % (name, suffix), option)
+    return paths
+
+
+def _inside(folder, name, option):
+    """folder/name, refused when it resolves outside folder (a name with separators, a symbolic link)."""
+    path = os.path.normpath(os.path.join(folder, name))
+    base = os.path.realpath(folder)
+    real = os.path.realpath(path)
+    if os.path.commonpath([base, real]) != base or os.path.dirname(path) != os.path.normpath(folder):
+        raise RocError("%s: %s resolves to %s, outside dest %s; give service (a plain name) or %s" % (
+            option, os.path.join(folder, name), real, folder, option))
+    return path
 
 
 def _from_record(result, certificate_path):
@@ -234,6 +288,7 @@ def plan_certificate(module, params, writer):
     if params.get("content") is None:
         raise RocError("src: give the certificate file on the controller (src) or its content (content)")
     source = content_to_bytes(params["content"], "content")
+    precheck(params)
     expected = fastpath.inputs(params, source)
     renewal = params.get("next_privatekey_path") and os.path.exists(params["next_privatekey_path"])
     if not renewal:
@@ -254,15 +309,15 @@ def plan_certificate(module, params, writer):
         key, key_bytes, swap = _renewal_key(params, cert, passphrase)
         if key is None and not os.path.exists(key_path):
             if module.check_mode:
-                return _predicted_without_key(params, writer, cert, key_path)
+                # every check but the key's: a certificate the real run would refuse is refused now
+                chain = verify_leaf(cert, None, bundled, params, "certificate", source)
+                return _predicted_without_key(params, writer, cert, key_path, chain)
             raise RocError("privatekey_path: %s does not exist on the target (make it with esante.roc.csr)" % key_path)
         if key is None:
             key_read = read_file(key_path, "privatekey_path")
             key = load_private_key(key_read, passphrase, "privatekey_path %s" % key_path)
-    candidates = list(bundled)
-    for index, item in enumerate(params.get("chain") or []):
-        candidates += load_certificates(content_to_bytes(item, "chain[%d]" % index), "chain[%d]" % index)
-    chain = verify_leaf(cert, key, candidates, params, "certificate")
+    # certificates after the leaf in its file are links of the path; the anchors are chain / ca_path only
+    chain = verify_leaf(cert, key, bundled, params, "certificate", source)
     paths = {"privatekey": key_path, "certificate": params["path"], "chain": params.get("chain_path"),
              "fullchain": params.get("fullchain_path"), "combined": params.get("combined_path")}
     result = install(params, writer, key, cert, chain, paths, key_bytes, passphrase)
@@ -279,7 +334,7 @@ def plan_certificate(module, params, writer):
     return result
 
 
-def _predicted_without_key(params, writer, cert, key_path):
+def _predicted_without_key(params, writer, cert, key_path, chain):
     """Check mode before the key exists (an earlier task of the same check run would make it): the
     certificate's files would be written; nothing is checked against a key that is not there yet."""
     writer.changed = True
@@ -287,7 +342,8 @@ def _predicted_without_key(params, writer, cert, key_path):
         if params.get(name):
             writer.diff.append({"before_header": params[name], "after_header": params[name], "before": "",
                                 "after": "<%s for %s, once %s exists>\n" % (name, cert.subject.rfc4514_string(), key_path)})
-    return {"files": {}, "certificate": certificate_facts(cert), "chain": [], "renewed": False,
+    return {"files": {}, "certificate": certificate_facts(cert), "chain": [c.subject.rfc4514_string() for c in chain],
+            "renewed": False,
             "predicted_without_key": key_path}
 
 

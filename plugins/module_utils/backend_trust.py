@@ -120,8 +120,11 @@ def expand_anchors(anchors, state):
                     label, anchor["sha256"], ", ".join(fingerprint_sha256(c) for c in certs)))
             certs = pinned
         for cert in certs:
-            subject = cert.subject.rfc4514_string()
-            if not is_ca(cert):
+            try:
+                subject = cert.subject.rfc4514_string()
+            except Exception as exc:  # a malformed name, parsed lazily by cryptography
+                raise RocError("%s: the certificate's subject is malformed (%s)" % (label, exc))
+            if not is_ca(cert, "%s: %s" % (label, subject)):  # RocError naming the anchor when malformed
                 raise RocError("%s: %s is not a CA certificate (basicConstraints CA:TRUE missing)" % (label, subject))
             problem = date_problem(cert, subject)
             if problem and state == "present":

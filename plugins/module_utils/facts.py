@@ -10,8 +10,8 @@ __metaclass__ = type
 
 from ansible_collections.esante.roc.plugins.module_utils import igc
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    NameOID, fingerprint_sha256, is_ca, key_size, key_type, not_valid_after, not_valid_before, public_key_sha256,
-    utcnow, x509)
+    NameOID, RocError, describe, extension_value, fingerprint_sha256, is_ca, key_size, key_type, not_valid_after,
+    not_valid_before, public_key_sha256, utcnow, x509)
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -34,12 +34,9 @@ def subject_facts(name):
     }
 
 
-def policies(cert):
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
-    except x509.ExtensionNotFound:
-        return []
-    return [p.policy_identifier.dotted_string for p in ext]
+def policies(cert, what=None):
+    ext = extension_value(cert, x509.CertificatePolicies, what)
+    return [p.policy_identifier.dotted_string for p in ext] if ext is not None else []
 
 
 def days_left(not_after, now=None):
@@ -48,8 +45,19 @@ def days_left(not_after, now=None):
     return int(delta.total_seconds() // 86400)
 
 
-def certificate_facts(cert, now=None):
-    now = now or utcnow()
+def certificate_facts(cert, now=None, what=None):
+    """The facts of cert; RocError naming the input (`what`) when a part of it cannot be read (malformed
+    extensions or names, a public key of an unknown type): never an exception of the crypto library."""
+    what = what or "certificate %s" % describe(cert)
+    try:
+        return _facts(cert, now or utcnow(), what)
+    except RocError:
+        raise
+    except Exception as exc:
+        raise RocError("%s: the certificate cannot be read (%s: %s)" % (what, type(exc).__name__, exc))
+
+
+def _facts(cert, now, what):
     after, before = not_valid_after(cert), not_valid_before(cert)
     issuer = igc.classify_ca_name(cert.issuer)
     public_key = cert.public_key()
@@ -63,10 +71,10 @@ def certificate_facts(cert, now=None):
         "expired": after < now,
         "not_yet_valid": before > now,
         "sha256": fingerprint_sha256(cert),
-        "key_usage": igc.key_usage_names(cert) or [],
-        "extended_key_usage": igc.extended_key_usage_names(cert) or [],
-        "policies": policies(cert),
-        "is_ca": is_ca(cert),
+        "key_usage": igc.key_usage_names(cert, what) or [],
+        "extended_key_usage": igc.extended_key_usage_names(cert, what) or [],
+        "policies": policies(cert, what),
+        "is_ca": is_ca(cert, what),
         "self_signed": cert.issuer == cert.subject,
         "public_key": {"type": key_type(public_key), "size": key_size(public_key),
                        "sha256": public_key_sha256(public_key)},

@@ -73,10 +73,10 @@ def classify_ca_name(name):
             "environment": environment if known else None, "role": role if known else None}
 
 
-def key_usage_names(cert):
-    try:
-        ku = cert.extensions.get_extension_for_class(_crypto().x509.KeyUsage).value
-    except _crypto().x509.ExtensionNotFound:
+def key_usage_names(cert, what=None):
+    """Key usage names, or None when the certificate has no KeyUsage; RocError when its extensions are malformed."""
+    ku = _crypto().extension_value(cert, _crypto().x509.KeyUsage, what)
+    if ku is None:
         return None
     names = []
     for attr, label in (("digital_signature", "digitalSignature"), ("content_commitment", "nonRepudiation"),
@@ -100,32 +100,65 @@ EKU_NAMES = {
 }
 
 
-def extended_key_usage_names(cert):
-    try:
-        eku = cert.extensions.get_extension_for_class(_crypto().x509.ExtendedKeyUsage).value
-    except _crypto().x509.ExtensionNotFound:
+def extended_key_usage_names(cert, what=None):
+    """Extended key usage names (or dotted OIDs), None when absent; RocError when the extensions are malformed."""
+    eku = _crypto().extension_value(cert, _crypto().x509.ExtendedKeyUsage, what)
+    if eku is None:
         return None
     return [EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku]
 
 
-def usage_problem(cert, usage):
-    """None when the certificate's key usage / extended key usage fit the ORG usage, else why not."""
+# an extended key usage made only of these limits the key to TLS: such a certificate authenticates, it does not sign
+TLS_ONLY_EKU = frozenset(("clientAuth", "serverAuth"))
+
+
+def usage_problem(cert, usage, what=None):
+    """None when the certificate's key usage / extended key usage fit the ORG usage, else why not.
+
+    auth_cli (mutual-TLS client): KeyUsage present with digitalSignature AND ExtendedKeyUsage present with
+    clientAuth (anyExtendedKeyUsage accepted too: it allows every purpose, clientAuth included).
+    sign (SAML signature): KeyUsage present with nonRepudiation or digitalSignature; an ExtendedKeyUsage made only
+    of TLS purposes (clientAuth, serverAuth) is refused: that is an authentication certificate.
+    conf: KeyUsage present with keyEncipherment, dataEncipherment or keyAgreement."""
     if usage not in USAGES:
         return "usage must be one of %s, not '%s'" % (", ".join(USAGES), usage)
-    ku = key_usage_names(cert)
-    eku = extended_key_usage_names(cert)
+    ku = key_usage_names(cert, what)
+    eku = extended_key_usage_names(cert, what)
     ku_text = ", ".join(ku) if ku else "none"
+    eku_text = ", ".join(eku) if eku else "none"
     if usage == "auth_cli":
-        if ku is not None and "digitalSignature" not in ku:
+        if ku is None or "digitalSignature" not in ku:
             return "usage auth_cli needs key usage digitalSignature (the certificate has: %s)" % ku_text
-        if eku is not None and not {"clientAuth", "anyExtendedKeyUsage"} & set(eku):
-            return "usage auth_cli needs extended key usage clientAuth (the certificate has: %s)" % ", ".join(eku)
+        if eku is None or not {"clientAuth", "anyExtendedKeyUsage"} & set(eku):
+            return "usage auth_cli needs extended key usage clientAuth (the certificate has: %s)" % eku_text
     elif usage == "sign":
-        if ku is None or "nonRepudiation" not in ku:
-            return "usage sign needs key usage nonRepudiation (the certificate has: %s)" % ku_text
+        if ku is None or not {"nonRepudiation", "digitalSignature"} & set(ku):
+            return "usage sign needs key usage nonRepudiation or digitalSignature (the certificate has: %s)" % ku_text
+        if eku is not None and set(eku) <= TLS_ONLY_EKU:
+            return ("usage sign needs key usage nonRepudiation, or digitalSignature without an extended key usage "
+                    "limited to TLS (the certificate has key usage %s, extended key usage %s: an authentication "
+                    "certificate)" % (ku_text, eku_text))
     elif usage == "conf":
         if ku is None or not {"keyEncipherment", "dataEncipherment", "keyAgreement"} & set(ku):
             return "usage conf needs key usage keyEncipherment or dataEncipherment (the certificate has: %s)" % ku_text
+    return None
+
+
+# a name from a certificate that becomes a file name (pkcs12_unpack without service): no separator, no dot first
+SERVICE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
+
+
+def environment_problem(cert, environment):
+    """None when the certificate's issuer is an IGC-Santé CA of `environment` (production | test), else why not."""
+    if not environment:
+        return None
+    issuer = classify_ca_name(cert.issuer)
+    if not issuer["known"]:
+        return "the certificate's issuer %s is not an IGC-Santé CA; this structure is %s" % (
+            cert.issuer.rfc4514_string(), environment)
+    if issuer["environment"] != environment:
+        return "the certificate is from the IGC-Santé %s range (issuer %s); this structure is %s" % (
+            issuer["environment"], issuer["ca"], environment)
     return None
 
 

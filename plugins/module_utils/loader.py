@@ -34,9 +34,9 @@ CRYPTOGRAPHY_PACKAGES = (
 try:
     import cryptography
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
     from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
     from cryptography.x509.oid import NameOID
 
@@ -46,8 +46,8 @@ except ImportError:  # pragma: no cover - proven by the missing-library test on 
     CRYPTOGRAPHY_VERSION = None
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
     # names other module_utils import; modules stop in require_cryptography() before using them
-    x509 = hashes = serialization = ec = padding = rsa = pkcs7 = pkcs12 = NameOID = None
-    InvalidSignature = Exception
+    x509 = hashes = serialization = dsa = ec = ed448 = ed25519 = padding = rsa = pkcs7 = pkcs12 = NameOID = None
+    InvalidSignature = UnsupportedAlgorithm = Exception
 
 UTC = datetime.timezone.utc
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
@@ -287,11 +287,35 @@ def date_problem(cert, what, now=None):
     return None
 
 
-def is_ca(cert):
+def describe(cert):
+    """'CN (sha256 AB:CD:EF:01...)' for messages: a certificate named so that look-alikes are told apart."""
     try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+        label = common_name(cert.subject) or cert.subject.rfc4514_string()
+    except Exception:  # a malformed name: the fingerprint still tells which certificate
+        label = "?"
+    return "%s (sha256 %s...)" % (label, fingerprint_sha256(cert)[:23])
+
+
+def extensions(cert, what=None):
+    """The certificate's extensions; RocError naming the input when they are malformed (cryptography parses
+    them lazily, on first use, and raises ValueError or others then)."""
+    try:
+        return cert.extensions
+    except Exception as exc:
+        raise RocError("%s: its extensions are malformed (%s)" % (what or "certificate %s" % describe(cert), exc))
+
+
+def extension_value(cert, kind, what=None):
+    """The value of the extension of class kind, or None when absent; RocError when the extensions are malformed."""
+    try:
+        return extensions(cert, what).get_extension_for_class(kind).value
     except x509.ExtensionNotFound:
-        return False
+        return None
+
+
+def is_ca(cert, what=None):
+    value = extension_value(cert, x509.BasicConstraints, what)
+    return bool(value is not None and value.ca)
 
 
 def common_name(name):
@@ -299,26 +323,69 @@ def common_name(name):
     return attrs[0].value if attrs else None
 
 
-def is_signed_by(cert, issuer):
-    """True when issuer's key verifies cert's signature (and the names chain)."""
-    if cert.issuer != issuer.subject:
-        return False
-    public_key = issuer.public_key()
+# signature algorithm OID -> the key family that makes it
+_RSA_PKCS1 = ("1.2.840.113549.1.1.2", "1.2.840.113549.1.1.4", "1.2.840.113549.1.1.5", "1.2.840.113549.1.1.11",
+              "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.14", "1.3.14.3.2.29",
+              "2.16.840.1.101.3.4.3.13", "2.16.840.1.101.3.4.3.14", "2.16.840.1.101.3.4.3.15",
+              "2.16.840.1.101.3.4.3.16")
+_ECDSA = ("1.2.840.10045.4.1", "1.2.840.10045.4.3.1", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3",
+          "1.2.840.10045.4.3.4", "2.16.840.1.101.3.4.3.9", "2.16.840.1.101.3.4.3.10", "2.16.840.1.101.3.4.3.11",
+          "2.16.840.1.101.3.4.3.12")
+_DSA = ("1.2.840.10040.4.3", "2.16.840.1.101.3.4.3.1", "2.16.840.1.101.3.4.3.2")
+SIGNATURE_FAMILIES = dict([(o, "rsa") for o in _RSA_PKCS1] + [(o, "ecdsa") for o in _ECDSA] + [
+    (o, "dsa") for o in _DSA] + [("1.2.840.113549.1.1.10", "rsa-pss"), ("1.3.101.112", "ed25519"),
+                                 ("1.3.101.113", "ed448")])
+
+
+def verifies(cert, issuer, what="certificate"):
+    """True when issuer's key verifies cert's signature (names not compared), False when it does not.
+    RocError naming the input when the signature algorithm or the issuer's key cannot be checked here
+    (supported: RSA PKCS#1 v1.5, RSA-PSS where this host's cryptography exposes its parameters, ECDSA, DSA,
+    Ed25519, Ed448)."""
+    oid = cert.signature_algorithm_oid.dotted_string
+    family = SIGNATURE_FAMILIES.get(oid)
+    if family is None or (family == "rsa-pss" and not hasattr(cert, "signature_algorithm_parameters")):
+        raise RocError("%s: the signature algorithm of %s (%s) is not supported here" % (
+            what, describe(cert), getattr(cert.signature_algorithm_oid, "_name", None) or oid))
     try:
-        if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-                              cert.signature_hash_algorithm)
-        elif isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+        public_key = issuer.public_key()
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        raise RocError("%s: the public key of %s is of a type not supported here (%s)" % (what, describe(issuer), exc))
+    try:
+        hash_algorithm = cert.signature_hash_algorithm if family not in ("ed25519", "ed448") else None
+    except UnsupportedAlgorithm as exc:
+        raise RocError("%s: the signature hash of %s is not supported here (%s)" % (what, describe(cert), exc))
+    signature, data = cert.signature, cert.tbs_certificate_bytes
+    try:
+        if family == "rsa" and isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
+        elif family == "rsa-pss" and isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, data, cert.signature_algorithm_parameters, hash_algorithm)
+        elif family == "ecdsa" and isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, data, ec.ECDSA(hash_algorithm))
+        elif family == "dsa" and isinstance(public_key, dsa.DSAPublicKey):
+            public_key.verify(signature, data, hash_algorithm)
+        elif family == "ed25519" and isinstance(public_key, ed25519.Ed25519PublicKey):
+            public_key.verify(signature, data)
+        elif family == "ed448" and isinstance(public_key, ed448.Ed448PublicKey):
+            public_key.verify(signature, data)
         else:
-            public_key.verify(cert.signature, cert.tbs_certificate_bytes)
+            return False  # the issuer's key is not of the signature's kind
     except (InvalidSignature, TypeError, ValueError):
         return False
+    except UnsupportedAlgorithm as exc:
+        raise RocError("%s: the signature of %s cannot be checked here (%s)" % (what, describe(cert), exc))
     return True
 
 
+def is_signed_by(cert, issuer, what="certificate"):
+    """True when issuer's key verifies cert's signature (and the names chain)."""
+    return cert.issuer == issuer.subject and verifies(cert, issuer, what)
+
+
 def build_chain(leaf, candidates):
-    """[issuer, issuer's issuer, ...] from candidates, stopping at a self-signed root."""
+    """[issuer, issuer's issuer, ...] from candidates, stopping at a self-signed root. Trusts nothing: the
+    install modules validate a path to an anchor with validate_path()."""
     chain, current, seen = [], leaf, set()
     while True:
         if current.issuer == current.subject and current is not leaf:
@@ -329,6 +396,126 @@ def build_chain(leaf, candidates):
         seen.add(id(issuer))
         chain.append(issuer)
         current = issuer
+    return chain
+
+
+# ---------------------------------------------------------------------------------- trust paths
+MAX_PATH = 8
+
+
+def ca_problem(issuer, below, what, now=None, allow_expired=False):
+    """None when issuer may sign the certificate under it, `below` CA certificates above the leaf, else why not:
+    CA:TRUE, keyCertSign when KeyUsage is present, pathLenConstraint, valid now (unless allow_expired)."""
+    label = describe(issuer)
+    constraints = extension_value(issuer, x509.BasicConstraints, "%s: %s" % (what, label))
+    if constraints is None or not constraints.ca:
+        return "%s is not a CA certificate (basicConstraints CA:TRUE missing)" % label
+    usage = extension_value(issuer, x509.KeyUsage, "%s: %s" % (what, label))
+    if usage is not None and not usage.key_cert_sign:
+        return "%s is not allowed to sign certificates (its key usage lacks keyCertSign)" % label
+    if constraints.path_length is not None and below > constraints.path_length:
+        return "%s allows %d CA certificate(s) under it (pathLenConstraint), the chain puts %d" % (
+            label, constraints.path_length, below)
+    if not allow_expired:
+        return date_problem(issuer, "the CA %s" % label, now)
+    return None
+
+
+def _dedup(certs):
+    out, seen = [], set()
+    for cert in certs:
+        fp = cert.fingerprint(hashes.SHA256())
+        if fp not in seen:
+            seen.add(fp)
+            out.append(cert)
+    return out
+
+
+def _signs_quietly(cert, issuer, below, what, now, allow_expired):
+    """Whether issuer verifies and may sign cert, without failing (the certificates added above the anchor)."""
+    try:
+        return verifies(cert, issuer, what) and ca_problem(issuer, below, what, now, allow_expired) is None
+    except RocError:
+        return False
+
+
+def validate_path(leaf, candidates, anchors, what, now=None, allow_expired=False, allow_unanchored=False):
+    """The chain written with leaf (issuer first) after checking a path from leaf to one of `anchors`, link by
+    link: each signature verifies, each issuer is a CA allowed to sign certificates, within its pathLenConstraint,
+    valid now (unless allow_expired). Depth first with backtracking over anchors and `candidates` (a bundle's own
+    CA certificates: links of the path, never anchors), so same-name look-alikes do not end the search. The path
+    ends at the first anchor reached (compared by fingerprint, not by name); certificates above it that verify
+    are added (the ACR above an ACI anchor). With allow_unanchored (LAB ONLY), a path that ends at no anchor is
+    accepted, still checked link by link as far as it goes. RocError naming the input and the failed link."""
+    anchors = _dedup(anchors)
+    anchor_fps = set(a.fingerprint(hashes.SHA256()) for a in anchors)
+    pool = _dedup(list(anchors) + list(candidates))
+    failures, ends, lookalikes = [], [], []
+
+    def search(current, path):
+        used = set(c.fingerprint(hashes.SHA256()) for c in path)
+        issuers = [c for c in pool if c.subject == current.issuer and c.fingerprint(hashes.SHA256()) not in used]
+        if not issuers:
+            ends.append(path)
+            if path:
+                failures.append((len(path), "the chain ends at %s, which is not one of the anchors given "
+                                            "(ca_path/chain): no certificate given is its issuer %s" % (
+                                                describe(current), current.issuer.rfc4514_string())))
+            return None
+        for issuer in issuers:
+            is_anchor = issuer.fingerprint(hashes.SHA256()) in anchor_fps
+            if not verifies(current, issuer, what):
+                failures.append((len(path), "issuer %s found but its signature on %s does not verify" % (
+                    describe(issuer), "the certificate" if not path else describe(current))))
+                if is_anchor:
+                    lookalikes.append(issuer)
+                continue
+            problem = ca_problem(issuer, len(path), what, now, allow_expired)
+            if problem:
+                failures.append((len(path) + 1, problem))
+                continue
+            chain = path + [issuer]
+            if is_anchor:
+                return chain
+            if issuer.subject == issuer.issuer or len(chain) >= MAX_PATH:
+                ends.append(chain)
+                failures.append((len(chain), "the chain ends at %s, which is not one of the anchors given "
+                                             "(ca_path/chain)" % describe(issuer)))
+                continue
+            found = search(issuer, chain)
+            if found:
+                return found
+        return None
+
+    if leaf.fingerprint(hashes.SHA256()) in anchor_fps:
+        chain = []  # the operator gave this very certificate as an anchor
+    else:
+        chain = search(leaf, []) if anchors or allow_unanchored else None
+    if chain is None:
+        if allow_unanchored and ends:
+            return max(ends, key=len)
+        if not anchors and not allow_unanchored:
+            raise RocError("%s: no anchor given: give ca_path or chain (the IGC-Santé ACI and ACR), or environment for "
+                           "the collection's official IGC-Santé certificates (allow_unanchored is for a lab only)" % what)
+        depth, reason = max(failures, key=lambda f: f[0]) if failures else (0, "")
+        if depth == 0 and not lookalikes and not [f for f in failures if f[0] == 0 and "does not verify" in f[1]]:
+            raise RocError("%s: the certificate is not signed by any CA given: no anchor given (ca_path/chain) signs "
+                           "it (its issuer is %s)" % (what, leaf.issuer.rfc4514_string()))
+        message = "%s: the certificate does not chain to an anchor given: %s" % (what, reason)
+        if lookalikes:
+            message += " (anchor %s has the issuer's name but does not sign it: a look-alike CA?)" % (
+                describe(lookalikes[0]))
+        raise RocError(message)
+    # above the anchor: the certificates that sign it (ACI anchor -> ACR), as far as they verify
+    current = chain[-1] if chain else leaf
+    while current.subject != current.issuer and len(chain) < MAX_PATH:
+        used = set(c.fingerprint(hashes.SHA256()) for c in chain)
+        above = [c for c in pool if c.subject == current.issuer and c.fingerprint(hashes.SHA256()) not in used
+                 and _signs_quietly(current, c, len(chain), what, now, allow_expired)]
+        if not above:
+            break
+        chain.append(above[0])
+        current = above[0]
     return chain
 
 

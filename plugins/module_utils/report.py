@@ -39,48 +39,167 @@ def expiring(facts_list, days=30):
     return jmespath.search(query, list(facts_list or [])) or []
 
 
-def fleet_report(entries, warn_days=30, fail_days=7, now=None):
-    """entries: [{host, structure, service, facts}] -> {rows, structures, counts, status, summary}."""
+TEXTS = {
+    "fr": {
+        "summary": "rapport esante.roc %s : %d certificats sur %d serveurs, %d à %d jours ou moins, %d critiques "
+                   "(<= %d jours, absents, illisibles, révoqués, clé différente ou différents entre les serveurs d'une "
+                   "structure)",
+        "status": {"ok": "OK", "warning": "ATTENTION", "critical": "CRITIQUE"},
+        "title": "Certificats ROC du parc", "page": "rapport des certificats esante.roc",
+        "meta": "Produit le %s &middot; alerte à %d jours, critique à %d jours &middot; %d structures",
+        "columns": ("Jours restants", "Structure", "Serveur", "Service", "Gamme de l'émetteur", "Fin de validité",
+                    "Identique sur tous les serveurs", "Clé", "SHA-256", "À faire"),
+        "absent": "absent", "unreadable": "illisible", "revoked": "révoqué", "yes": "oui", "no": "<b>NON</b>",
+        "matches": "correspond", "mismatch": "<b>DIFFÉRENTE</b>", "timeline": "Échéances", "today": "aujourd'hui",
+        "no_timeline": "Aucun certificat à placer sur la frise.",
+        "actions": {
+            "revoked_absent": "révoqué le %s (%s) : commander un nouveau certificat",
+            "revoked_present": "RÉVOQUÉ le %s (%s) mais encore installé : le retirer (esante.roc.revoke)",
+            "crl": "révoqué selon la CRL de %s (%s) : esante.roc.revoke puis une nouvelle commande",
+            "absent": "absent : installer (esante.roc.site) ou commander",
+            "error": "illisible : %s",
+            "mismatch": "la clé ne correspond pas au certificat",
+            "inconsistent": "différent d'un serveur à l'autre de la structure : esante.roc.site",
+            "expired": "expiré : renouveler (esante.roc.renew)",
+            "fail": "expire dans %d jours : renouveler (esante.roc.renew)",
+            "warn": "expire dans %d jours : préparer le renouvellement",
+        },
+    },
+    "en": {
+        "summary": "esante.roc report %s: %d certificates on %d hosts, %d within %d days, %d critical "
+                   "(<= %d days, absent, unreadable, revoked, key mismatch or differing between hosts of a structure)",
+        "status": {"ok": "OK", "warning": "WARNING", "critical": "CRITICAL"},
+        "title": "ROC certificates over the fleet", "page": "esante.roc certificate report",
+        "meta": "Generated %s &middot; warn at %d days, critical at %d days &middot; %d structures",
+        "columns": ("Days left", "Structure", "Host", "Service", "Issuer range", "Not after", "Same on all hosts",
+                    "Key", "SHA-256", "To do"),
+        "absent": "absent", "unreadable": "unreadable", "revoked": "revoked", "yes": "yes", "no": "<b>NO</b>",
+        "matches": "matches", "mismatch": "<b>MISMATCH</b>", "timeline": "Expiry timeline", "today": "today",
+        "no_timeline": "No certificate to place on the timeline.",
+        "actions": {
+            "revoked_absent": "revoked on %s (%s): order a new certificate",
+            "revoked_present": "REVOKED on %s (%s) but still installed: remove it (esante.roc.revoke)",
+            "crl": "revoked according to the CRL of %s (%s): esante.roc.revoke, then a new order",
+            "absent": "absent: install (esante.roc.site) or order",
+            "error": "unreadable: %s",
+            "mismatch": "the key does not match the certificate",
+            "inconsistent": "differs between the hosts of the structure: esante.roc.site",
+            "expired": "expired: renew (esante.roc.renew)",
+            "fail": "expires in %d days: renew (esante.roc.renew)",
+            "warn": "expires in %d days: prepare the renewal",
+        },
+    },
+}
+
+
+def _texts(language):
+    if language not in TEXTS:
+        raise RocError("language: must be fr or en, not %r" % (language,))
+    return TEXTS[language]
+
+
+def _hex(value):
+    return "".join(c for c in (value or "").upper() if c in "0123456789ABCDEF")
+
+
+def _revocation(row, records):
+    """The record of the structure that names this row's certificate, or the last record of its service."""
+    service_records = [r for r in records if r.get("service") == row["service"]]
+    for record in service_records:
+        if row["sha256"] and _hex(record.get("sha256")) == _hex(row["sha256"]):
+            return record, True
+        if row["serial"] and record.get("serial") and _hex(record.get("serial")) == _hex(row["serial"]):
+            return record, True
+    return (service_records[-1], False) if service_records else (None, False)
+
+
+def fleet_report(entries, warn_days=30, fail_days=7, now=None, revocations=None, language="fr"):
+    """entries: [{host, structure, service, facts}] -> {rows, structures, counts, status, summary}. `revocations`:
+    {structure: revocation document (esante.roc.revoke's record)}: a revoked certificate still installed, or a revoked
+    service not yet replaced, needs action. Texts in French (default) or English."""
+    texts = _texts(language)
     now = now or utcnow()
+    records = dict((k, (v or {}).get("records") or []) for k, v in (revocations or {}).items())
     rows = []
     for entry in entries:
         facts = entry.get("facts") or {}
         present = facts.get("present", bool(facts.get("not_after")))
+        revocation = facts.get("revocation") or {}
         row = {
             "structure": entry.get("structure"), "host": entry.get("host"), "service": entry.get("service"),
             "present": bool(present), "error": facts.get("error"),
-            "not_after": facts.get("not_after"), "sha256": facts.get("sha256"),
+            "not_after": facts.get("not_after"), "sha256": facts.get("sha256"), "serial": facts.get("serial"),
             "days_left": _days_left(parse_iso(facts["not_after"]), now) if facts.get("not_after") else None,
             "range": "%s %s" % ((facts.get("igc_sante") or {}).get("range") or "?",
                                 (facts.get("igc_sante") or {}).get("environment") or "unknown CA")
             if facts.get("not_after") else None,
             "privatekey_match": facts.get("privatekey_match"),
+            "revoked": bool(revocation.get("revoked")),
+            "revocation": None,
         }
+        record, matches = _revocation(row, records.get(row["structure"]) or [])
+        if record is not None and (matches or not row["present"]):
+            row["revoked"] = row["revoked"] or matches
+            row["revocation"] = {"source": "record", "date": record.get("date"), "reason": record.get("reason"),
+                                 "serial": record.get("serial"), "installed": bool(matches and row["present"])}
+        elif revocation.get("revoked"):
+            row["revocation"] = {"source": "crl", "date": revocation.get("date"), "reason": revocation.get("reason"),
+                                 "crl_issuer": revocation.get("crl_issuer"), "installed": True}
         rows.append(row)
     groups = {}
     for row in rows:
         groups.setdefault((row["structure"], row["service"]), set()).add(row["sha256"])
     for row in rows:
         row["consistent"] = len(groups[(row["structure"], row["service"])]) == 1
+        row["action"] = _action(row, warn_days, fail_days, texts["actions"])
     rows.sort(key=lambda r: (r["days_left"] is not None, r["days_left"] if r["days_left"] is not None else 0,
                              r["structure"] or "", r["service"] or "", r["host"] or ""))
-    problems = [r for r in rows if not r["present"] or r["error"] or not r["consistent"]
-                or r["privatekey_match"] is False or (r["days_left"] is not None and r["days_left"] <= fail_days)]
+    problems = [r for r in rows if _critical(r, fail_days)]
     warnings = [r for r in rows if r not in problems and r["days_left"] is not None and r["days_left"] <= warn_days]
     status = "critical" if problems else ("warning" if warnings else "ok")
     hosts = sorted(set(r["host"] for r in rows))
-    counts = {"certificates": len(rows), "hosts": len(hosts), "warning": len(warnings), "critical": len(problems)}
-    summary = ("esante.roc report %s: %d certificates on %d hosts, %d within %d days, %d critical "
-               "(<= %d days, absent, unreadable, key mismatch or differing between hosts of a structure)" % (
-                   status.upper(), counts["certificates"], counts["hosts"], counts["warning"], warn_days,
-                   counts["critical"], fail_days))
+    counts = {"certificates": len(rows), "hosts": len(hosts), "warning": len(warnings), "critical": len(problems),
+              "revoked": len([r for r in rows if r["revocation"]])}
+    summary = texts["summary"] % (texts["status"][status], counts["certificates"], counts["hosts"], counts["warning"],
+                                  warn_days, counts["critical"], fail_days)
     return {"generated": now.strftime(ISO), "warn_days": warn_days, "fail_days": fail_days, "status": status,
-            "counts": counts, "summary": summary, "rows": rows,
+            "counts": counts, "summary": summary, "rows": rows, "language": language,
             "structures": sorted(set(r["structure"] for r in rows if r["structure"]))}
 
 
+def _critical(row, fail_days):
+    return (not row["present"] or row["error"] or not row["consistent"] or row["privatekey_match"] is False
+            or row["revocation"] is not None or row["revoked"]
+            or (row["days_left"] is not None and row["days_left"] <= fail_days))
+
+
+def _action(row, warn_days, fail_days, actions):
+    """What a person must do for this row ('' when nothing)."""
+    revocation = row["revocation"]
+    if revocation and revocation["source"] == "crl":
+        return actions["crl"] % (revocation.get("crl_issuer") or "?", revocation.get("date") or "?")
+    if revocation:
+        key = "revoked_present" if revocation["installed"] else "revoked_absent"
+        return actions[key] % (revocation.get("date") or "?", revocation.get("reason") or "?")
+    if not row["present"]:
+        return actions["absent"]
+    if row["error"]:
+        return actions["error"] % row["error"]
+    if row["privatekey_match"] is False:
+        return actions["mismatch"]
+    if not row["consistent"]:
+        return actions["inconsistent"]
+    if row["days_left"] is not None and row["days_left"] < 0:
+        return actions["expired"]
+    if row["days_left"] is not None and row["days_left"] <= fail_days:
+        return actions["fail"] % row["days_left"]
+    if row["days_left"] is not None and row["days_left"] <= warn_days:
+        return actions["warn"] % row["days_left"]
+    return ""
+
+
 def _row_class(row, report):
-    if not row["present"] or row["error"] or not row["consistent"] or row["privatekey_match"] is False:
+    if _critical(row, report["fail_days"]):
         return "critical"
     if row["days_left"] is None:
         return "critical"
@@ -91,11 +210,11 @@ def _row_class(row, report):
     return "ok"
 
 
-def _timeline(report):
+def _timeline(report, texts):
     """An inline SVG: one dot per certificate on a time axis from today to the last expiry."""
     dated = [r for r in report["rows"] if r["days_left"] is not None]
     if not dated:
-        return "<p>No certificate to place on the timeline.</p>"
+        return "<p>%s</p>" % texts["no_timeline"]
     width, left, right, row_h = 900, 230, 30, 22
     span = max(max(r["days_left"] for r in dated), report["warn_days"] + 1, 1)
     low = min(0, min(r["days_left"] for r in dated))
@@ -111,9 +230,10 @@ def _timeline(report):
     parts.append('<rect x="%.1f" y="20" width="%.1f" height="%d" class="zone-crit"/>' % (
         x(max(low, 0)), x(report["fail_days"]) - x(max(low, 0)), height - 40))
     parts.append('<line x1="%.1f" y1="15" x2="%.1f" y2="%d" class="today"/>' % (x(0), x(0), height - 15))
-    parts.append('<text x="%.1f" y="12" class="axis">today</text>' % (x(0) - 14))
+    parts.append('<text x="%.1f" y="12" class="axis">%s</text>' % (x(0) - 14, html.escape(texts["today"])))
     for days in range(0, int(span) + 1, max(30, int(span / 8) // 30 * 30 or 30)):
-        parts.append('<text x="%.1f" y="%d" class="axis">+%dd</text>' % (x(days) - 10, height - 2, days))
+        parts.append('<text x="%.1f" y="%d" class="axis">+%d%s</text>' % (
+            x(days) - 10, height - 2, days, "j" if report.get("language", "fr") == "fr" else "d"))
     for index, row in enumerate(dated):
         y = 35 + row_h * index
         label = "%s / %s / %s" % (row["structure"], row["host"], row["service"].replace("Client_ROC_", ""))
@@ -144,36 +264,38 @@ svg circle.ok{fill:#16a34a}svg circle.warning{fill:#d97706}svg circle.critical{f
 """
 
 
-def report_html(report):
-    """One self-contained page (inline CSS and SVG, no external asset)."""
+def report_html(report, language=None):
+    """One self-contained page (inline CSS and SVG, no external asset), in the report's language (or `language`)."""
+    language = language or report.get("language") or "fr"
+    texts = _texts(language)
     esc = html.escape
-    lines = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             "<title>esante.roc certificate report</title><style>%s</style></head><body>" % STYLE,
-             "<h1>ROC certificates over the fleet</h1>",
-             '<div class="meta">Generated %s &middot; warn at %d days, critical at %d days &middot; %d structures</div>' % (
-                 esc(report["generated"]), report["warn_days"], report["fail_days"], len(report["structures"])),
+    lines = ["<!DOCTYPE html>", '<html lang="%s"><head><meta charset="utf-8">' % language,
+             "<title>%s</title><style>%s</style></head><body>" % (texts["page"], STYLE),
+             "<h1>%s</h1>" % texts["title"],
+             '<div class="meta">%s</div>' % (texts["meta"] % (
+                 esc(report["generated"]), report["warn_days"], report["fail_days"], len(report["structures"]))),
              '<div class="banner %s">%s</div>' % (report["status"], esc(report["summary"])),
-             "<table><thead><tr><th>Days left</th><th>Structure</th><th>Host</th><th>Service</th><th>Issuer range</th>"
-             "<th>Not after</th><th>Same on all hosts</th><th>Key</th><th>SHA-256</th></tr></thead><tbody>"]
+             "<table><thead><tr>%s</tr></thead><tbody>" % "".join("<th>%s</th>" % esc(c) for c in texts["columns"])]
     for row in report["rows"]:
         cls = _row_class(row, report)
         if not row["present"]:
-            days = "absent"
+            days = texts["revoked"] if row.get("revocation") else texts["absent"]
         elif row["error"]:
-            days = "unreadable"
+            days = texts["unreadable"]
         else:
             days = "%d" % row["days_left"]
         lines.append(
             '<tr class="%s"><td class="days">%s <span class="pill %s">%s</span></td><td>%s</td><td>%s</td><td>%s</td>'
-            "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"fp\" title=\"%s\">%s</td></tr>" % (
-                cls, esc(days), cls, cls, esc(row["structure"] or ""), esc(row["host"] or ""),
+            "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"fp\" title=\"%s\">%s</td><td>%s</td></tr>" % (
+                cls, esc(days), cls, esc(texts["status"][cls]), esc(row["structure"] or ""), esc(row["host"] or ""),
                 esc(row["service"] or ""), esc(row["range"] or ""), esc(row["not_after"] or "-"),
-                "yes" if row["consistent"] else "<b>NO</b>",
-                {True: "matches", False: "<b>MISMATCH</b>", None: "-"}[row["privatekey_match"]],
-                esc(row["sha256"] or ""), esc((row["sha256"] or "")[:23]) + ("&hellip;" if row["sha256"] else "")))
+                texts["yes"] if row["consistent"] else texts["no"],
+                {True: texts["matches"], False: texts["mismatch"], None: "-"}[row["privatekey_match"]],
+                esc(row["sha256"] or ""), esc((row["sha256"] or "")[:23]) + ("&hellip;" if row["sha256"] else ""),
+                esc(row.get("action") or "")))
     lines.append("</tbody></table>")
-    lines.append("<h2>Expiry timeline</h2>")
-    lines.append(_timeline(report))
+    lines.append("<h2>%s</h2>" % texts["timeline"])
+    lines.append(_timeline(report, texts))
     lines.append("</body></html>")
     return "\n".join(lines)
 

@@ -26,13 +26,26 @@ __metaclass__ = type
 import re
 
 from ansible_collections.esante.roc.plugins.module_utils import identifiers, igc
+from ansible_collections.esante.roc.plugins.module_utils import igc_anchors as official
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 DELIVERIES = ("p12", "csr")
 LEVELS = ("EJ", "EG")
 ENVIRONMENTS = ("production", "test")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# structure and service names become folder and file names on the hosts: letters, digits, '.', '_', '-', not
+# starting with a dot, nothing else (\Z: '$' would let a trailing newline through), at most 64 characters (a CN)
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 ST_RE = re.compile(r"^\S.* \((\d{2}|2A|2B|97\d|98\d)\)$")
+
+
+def valid_name(name):
+    """Whether a structure or service name is safe as a folder and file name."""
+    return isinstance(name, str) and bool(NAME_RE.match(name))
+
+
+def environment(structure, default="production"):
+    """The IGC-Santé range a structure's certificates come from: its `environment` (production | test)."""
+    return (structure or {}).get("environment") or default
 
 
 def services(structure):
@@ -74,8 +87,9 @@ def problems(structures):
 def _structure_problems(name, structure):
     where = "roc_structures.%s" % name
     found = []
-    if not NAME_RE.match(name):
-        found.append("%s: the name must be letters, digits, '.', '_' or '-'" % where)
+    if not valid_name(name):
+        found.append("%s: the name %r must be letters, digits, '.', '_' or '-' (64 at most, not starting with '.')"
+                     % (where, name))
     if not (structure.get("organization") or "").strip():
         found.append("%s.organization: the legal name (O) is missing" % where)
     st = structure.get("state_province")
@@ -93,7 +107,7 @@ def _structure_problems(name, structure):
                      % (where, level))
     else:
         found.extend(_level_problems(where, structure, level))
-    if structure.get("environment", "production") not in ENVIRONMENTS:
+    if environment(structure) not in ENVIRONMENTS:
         found.append("%s.environment: must be production or test" % where)
     names = structure.get("services")
     if names is not None and not isinstance(names, dict):
@@ -101,6 +115,10 @@ def _structure_problems(name, structure):
         return found
     for entry in services(structure):
         label = "%s.services.%s" % (where, entry["service"])
+        if not valid_name(entry["service"]):
+            found.append("%s.services: the service name %r must be letters, digits, '.', '_' or '-' (64 at most, not "
+                         "starting with '.'): it names the service's folder and files on the hosts" % (where, entry["service"]))
+            continue
         if entry["usage"] not in igc.USAGES:
             found.append("%s.usage: must be one of %s, not %r" % (label, ", ".join(igc.USAGES), entry["usage"]))
         if entry["delivery"] not in DELIVERIES:
@@ -131,6 +149,9 @@ def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
     out = {}
     for entry in service_list:
         name = entry["service"] if isinstance(entry, dict) else entry
+        if not valid_name(name):
+            raise RocError("service_paths: the service name %r must be letters, digits, '.', '_' or '-' (it names a "
+                           "folder and files under %s)" % (name, certs_dir))
         base = "%s/%s/%s" % (certs_dir.rstrip("/"), name, name)
         out[name] = {
             "usage": entry.get("usage") if isinstance(entry, dict) else igc.DEFAULT_SERVICES.get(name),
@@ -145,6 +166,23 @@ def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
             "keystore": base + ".p12" if keystores else "",
             "keystore_alias": name,
         }
+    return out
+
+
+MIDDLEWARE_FILES = ("privatekey", "certificate", "chain", "fullchain", "combined")
+
+
+def middleware_paths(service_list, certs_dir="/etc/roc", keystores=True):
+    """{service: {usage, privatekey, certificate, chain, fullchain, combined[, keystore, keystore_alias]}}: what the
+    middleware's configuration names, i.e. only files an install writes (no CSR, no renewal files; the keystore only
+    when keystores are written)."""
+    out = {}
+    for name, paths in service_paths(service_list, certs_dir, keystores).items():
+        entry = {"usage": paths["usage"]}
+        entry.update((k, paths[k]) for k in MIDDLEWARE_FILES)
+        if keystores:
+            entry.update(keystore=paths["keystore"], keystore_alias=paths["keystore_alias"])
+        out[name] = entry
     return out
 
 
@@ -235,3 +273,54 @@ def key_host(structure, known, hosts, hostvars):
         if host in hostvars and hostvars[host].get("roc_structure") == structure:
             return host
     raise RocError("key_host: no host of this play belongs to the structure %r" % structure)
+
+
+# --------------------------------------------------------------------------------- IGC-Santé anchors
+def _ca_files_for(ca_files, environment):
+    """roc_ca_files for one environment: a list applies to every environment, a mapping gives one per environment."""
+    if not ca_files:
+        return []
+    if isinstance(ca_files, dict):
+        unknown = sorted(set(ca_files) - set(ENVIRONMENTS))
+        if unknown:
+            raise RocError("roc_ca_files: keys must be production and/or test (lists of CA files), not %s" % unknown)
+        return list(ca_files.get(environment) or [])
+    if isinstance(ca_files, (list, tuple)):
+        return list(ca_files)
+    raise RocError("roc_ca_files: a list of CA files, or {production: [...], test: [...]}, not %r" % (ca_files,))
+
+
+def igc_anchors(environment, ca_files=None, names=None):
+    """The IGC-Santé CA certificates that the certificates of an environment's structures must chain to, as
+    esante.roc.trust_anchor `anchors` ([{name, src | content, sha256?}], root first): the files of roc_ca_files for
+    that environment when given (a controller path or PEM text, or {src | content, sha256, name}), else the
+    official certificates that travel with the collection, pinned (names: {acr, aci} store names)."""
+    if environment not in ENVIRONMENTS:
+        raise RocError("environment: must be production or test, not %r" % (environment,))
+    given = _ca_files_for(ca_files, environment)
+    if not given:
+        names = names or {}
+        return [{"name": names.get(a["role"]) or a["name"], "content": a["pem"], "sha256": a["sha256"]}
+                for a in official.anchors(environment)]
+    out = []
+    for index, entry in enumerate(given):
+        where = "roc_ca_files%s[%d]" % ("" if isinstance(ca_files, list) else "." + environment, index)
+        if isinstance(entry, str):
+            entry = {"content": entry} if "-----BEGIN" in entry else {"src": entry}
+        if not isinstance(entry, dict) or not (entry.get("src") or entry.get("content")):
+            raise RocError("%s: a controller file path, PEM text, or {src | content, sha256, name}" % where)
+        name = entry.get("name")
+        if not name and entry.get("src"):
+            name = re.sub(r"\.(pem|cer|crt|der|p7b|p7c)$", "", entry["src"].rstrip("/").split("/")[-1], flags=re.I)
+        name = name or "IGC-%s-%d" % (environment, index + 1)
+        if not valid_name(name):
+            raise RocError("%s: the anchor name %r must be letters, digits, '.', '_' or '-' (give name)" % (where, name))
+        item = {"name": name}
+        item.update((k, entry[k]) for k in ("src", "content", "sha256") if entry.get(k))
+        out.append(item)
+    return out
+
+
+def igc_chain(environment, ca_files=None):
+    """The same certificates as esante.roc.pkcs12_unpack / certificate `chain` entries (controller paths or PEM)."""
+    return [a.get("src") or a["content"] for a in igc_anchors(environment, ca_files)]

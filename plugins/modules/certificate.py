@@ -16,12 +16,17 @@ description:
   - Installs the certificate that the IGC-Santé platform issued for a CSR made by M(esante.roc.csr),
     next to its private key, with its chain and full chain when asked.
   - Nothing is written unless the certificate matches the key at O(privatekey_path), is for
-    O(service), fits O(usage), is signed by a CA of O(chain) (when given) and is valid today.
+    O(service), fits O(usage), is of the O(environment) range and not O(revoked), its path leads to one of the
+    anchors given (O(chain), O(ca_path), else the official certificates of O(environment)), checked signature
+    by signature, and it is valid today.
+  - Certificates after the leaf in its file are links of the path, never anchors: a leaf from a CA appended to
+    its own file is refused.
 author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
   - esante.roc.files
   - esante.roc.middleware
+  - esante.roc.trust
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
@@ -79,7 +84,9 @@ options:
         type: str
         choices: [auth_cli, sign, conf]
   src:
-    description: The certificate file on the controller (PEM, DER or PKCS#7; extra certificates in it join the chain).
+    description:
+      - The certificate file on the controller (PEM, DER or PKCS#7). Extra certificates in it are candidate links
+        of the path to an anchor, never anchors.
     type: path
   content:
     description: The certificate as PEM text, or base64 of DER / PKCS#7. Filled in from O(src) by the action plugin.
@@ -101,8 +108,9 @@ options:
     type: str
   chain:
     description:
-      - CA certificates (the ACI, the ACR) as files on the controller or as PEM content. The
-        certificate must be signed by one of them.
+      - Trust anchors (the ACI, the ACR) as files on the controller or as PEM content (or base64 of DER /
+        PKCS#7). With O(ca_path), the only certificates trusted: the certificate's path must lead to one of them
+        (see O(ca_path)).
     type: list
     elements: str
     default: []
@@ -136,13 +144,6 @@ options:
     description: The ORG usage the certificate must fit.
     type: str
     choices: [auth_cli, sign, conf]
-  ca_path:
-    description: CA certificates on the target that may sign the certificate, besides O(chain).
-    type: path
-  allow_expired:
-    description: Install a certificate that is expired or not yet valid.
-    type: bool
-    default: false
   mode:
     description: Mode of the written files (octal string); C(0644) for new files.
     type: raw
@@ -156,6 +157,7 @@ EXAMPLES = r"""
     src: "orders/chu-dijon/Client_ROC_Annuaire_AMC.crt"
     chain:
       - files/ACI-EL-ORG.cer
+    environment: production
     path: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.crt
     fullchain_path: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.fullchain.pem
     privatekey_path: /etc/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.key

@@ -18,6 +18,10 @@ description:
     whether its issuer is a known IGC-Santé CA (range and environment).
   - With O(privatekey_path), also tells whether the key matches the certificate.
   - Of a file holding several certificates, the first one is described.
+  - With O(crls), also tells whether a CRL of its issuer revokes it (RV(revocation)).
+  - An input that cannot be read (not a certificate, malformed extensions, an unsupported algorithm, a CRL whose
+    signature does not verify) fails the call with a message naming it; with O(certificates), it gives that
+    entry an C(error) and the other entries are still reported.
 author:
   - esante.roc maintainers (@esante-roc)
 requirements:
@@ -43,6 +47,22 @@ options:
   privatekey_passphrase:
     description: Passphrase of the private key.
     type: str
+  chain_path:
+    description:
+      - CA certificates on the target (the issuer's certificate, to verify the CRLs of O(crls)), besides the
+        certificates after the first one in the file described. Also the default of O(certificates[].chain_path).
+    type: path
+    version_added: 1.2.0
+  crls:
+    description:
+      - CRLs the operator provides (PEM, one or more C(X509 CRL) blocks, or base64 of DER), for every certificate
+        described. A CRL counts for a certificate when its issuer name is the certificate's issuer; when the
+        issuer's certificate is at hand (the file's chain, O(chain_path)), its signature must verify with it, else
+        the certificate gets an error (never a silent pass).
+      - Each certificate's facts then hold RV(revocation).
+    type: list
+    elements: str
+    version_added: 1.2.0
   certificates:
     description:
       - Many certificates in one execution (a fleet report costs one round trip per host). Each entry's
@@ -62,6 +82,10 @@ options:
       privatekey_path:
         description: Its private key, to tell C(privatekey_match).
         type: path
+      chain_path:
+        description: As the top-level O(chain_path), for this entry.
+        type: path
+        version_added: 1.2.0
   privatekey_passphrases:
     description: Passphrases of the keys of O(certificates), by name.
     type: dict
@@ -146,6 +170,20 @@ privatekey_match:
   description: Whether O(privatekey_path) holds the certificate's key.
   returned: when privatekey_path is given
   type: bool
+revocation:
+  description: With O(crls), what the CRLs of the certificate's issuer say about it.
+  returned: when crls is given
+  type: dict
+  version_added: 1.2.0
+  contains:
+    checked: {description: Whether a CRL of the certificate's issuer was given, type: bool, returned: always}
+    revoked: {description: Whether that CRL lists the certificate's serial, type: bool, returned: always}
+    date: {description: Revocation date (ISO 8601 UTC) when revoked, type: str, returned: always}
+    reason: {description: Revocation reason (keyCompromise, superseded, ...) when the CRL gives one, type: str, returned: always}
+    crl_issuer: {description: Issuer of the CRL used (RFC 4514), type: str, returned: always}
+    crl_next_update: {description: The CRL's next update (ISO 8601 UTC), type: str, returned: always}
+    crl_stale: {description: Whether that next update is past (a newer CRL should be fetched), type: bool, returned: always}
+    crl_verified: {description: Whether the CRL's signature was verified with the issuer's certificate (false when it is not at hand), type: bool, returned: always}
 certificates:
   description: With O(certificates), one dict per entry (name, path, present, and the facts above or error).
   returned: when certificates is given

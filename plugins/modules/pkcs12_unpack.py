@@ -17,8 +17,11 @@ description:
     online (seed, step 4; key + certificate + ACI + ACR) and writes the key, the certificate, the
     chain (intermediate then root) and the full chain (leaf then intermediate) on the target.
   - Checks everything before writing anything; the passphrase opens the bundle, the certificate is
-    for O(service) and fits O(usage), the key matches the certificate, the certificate is signed by
-    the intermediate in the bundle (or by O(ca_path)) and is valid today.
+    for O(service) and fits O(usage), the key matches the certificate, it is of the O(environment) range and
+    not O(revoked), its path leads to one of the anchors given (O(ca_path), O(chain), else the official
+    certificates of O(environment)), checked signature by signature, and it is valid today.
+  - The bundle's own CA certificates are links of the path, never anchors: a bundle with its own look-alike
+    IGC-Santé CAs is refused.
   - The bundle is read on the controller (an ansible-vault encrypted file works) and travels to the
     module in memory; it is never written on the target's disk (unless O(remote_src=true)).
   - Reads legacy (RC2-40, 3DES) and modern (AES, PBKDF2) bundles, as far as the target's
@@ -28,6 +31,7 @@ author:
 extends_documentation_fragment:
   - esante.roc.files
   - esante.roc.middleware
+  - esante.roc.trust
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
@@ -122,19 +126,23 @@ options:
   service:
     description:
       - The expected CN, for example C(Client_ROC_Annuaire_AMC); a bundle for another service is refused.
-        Also names the files in O(dest). Without it the CN of the certificate names them.
+        Also names the files in O(dest). Without it the CN of the certificate names them; such a CN must be a
+        plain name (letters, digits, C(.), C(_), C(-), not starting with C(.) or C(-)), else the bundle is refused.
+      - A file path computed in O(dest) must stay in O(dest) once symbolic links are resolved, else the call is
+        refused.
     type: str
   usage:
     description: The ORG usage the certificate must fit (key usage and extended key usage).
     type: str
     choices: [auth_cli, sign, conf]
-  ca_path:
-    description: CA certificates on the target (any format) that may sign the certificate, besides the bundle's own.
-    type: path
-  allow_expired:
-    description: Install a certificate that is expired or not yet valid.
-    type: bool
-    default: false
+  chain:
+    description:
+      - Trust anchors (the ACI, the ACR) as files on the controller or as PEM content (or base64 of DER /
+        PKCS#7), with O(ca_path) the only certificates trusted (see O(ca_path)).
+    type: list
+    elements: str
+    default: []
+    version_added: 1.2.0
   key_passphrase:
     description: Keep the key encrypted at rest with this passphrase (PKCS#8, best available encryption).
     type: str
@@ -158,7 +166,25 @@ EXAMPLES = r"""
     dest: /etc/roc/Client_ROC_Annuaire_AMC
     service: Client_ROC_Annuaire_AMC
     usage: auth_cli
+    environment: production   # the anchors: the collection's official ACR and ACI of the production range
     group: roc
+
+- name: Unpack with the anchors given, refusing a revoked certificate
+  esante.roc.pkcs12_unpack:
+    src: files/asip-p12-EL-ORG-SIGN-20260101-120000.p12
+    passphrase: "{{ vault_roc_p12_passphrase }}"
+    dest: /etc/roc/Client_ROC_WebServices_AMC
+    service: Client_ROC_WebServices_AMC
+    usage: sign
+    environment: production
+    chain:
+      - files/ACI-EL-ORG.cer
+      - files/ACR-EL.cer
+    revoked:
+      - serial: 11:20:AB:CD:EF
+        date: "2026-03-01"
+        reason: key lost
+        record: orders/chu-dijon/revocations.json
 """
 
 RETURN = r"""

@@ -15,6 +15,7 @@ Usage:
   labpki.py init --out DIR [--structures FILE.json]   # idempotent: keeps what exists
   labpki.py sign-csr --pki DIR --csr FILE --usage auth_cli|sign|conf --out FILE [--days N]
   labpki.py issue-p12 --pki DIR --structure ID --service NAME --usage U --out-dir DIR [--days N]
+  labpki.py revoke --pki DIR --cert FILE [--reason R]  # the issuing ACI's CRL (igc/<ACI>.crl) lists it; prints its path
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -288,6 +289,72 @@ class Lab:
             raise SystemExit("lab platform: the CSR signature is invalid")
         return make_leaf(csr.subject, csr.public_key(), usage, aci_cert, aci_key, days=days, start=start)
 
+    # -- revocation: a revoked list and a CRL per ACI ---------------------------------------------
+    def _issuing_ca(self, cert):
+        """(rel, ca cert, ca key) of the lab CA under igc/ that issued cert (by name and signature)."""
+        folder = self.path("igc")
+        for entry in sorted(os.listdir(folder)):
+            rel = os.path.join("igc", entry[:-len(".pem")])
+            if not entry.endswith(".pem") or not os.path.exists(self.path(rel + ".key")):
+                continue
+            ca = load_cert(self.path(rel + ".pem"))
+            if ca.subject != cert.issuer:
+                continue
+            try:
+                ca.public_key().verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
+                                       cert.signature_hash_algorithm)
+            except Exception:
+                continue
+            return rel, ca, load_key(self.path(rel + ".key"))
+        raise SystemExit("lab: no lab CA under %s issued %s" % (folder, cert.subject.rfc4514_string()))
+
+    def _revoked_list(self, rel):
+        path = self.path(rel + ".revoked.json")
+        if not os.path.exists(path):
+            return []
+        with open(path) as handle:
+            return json.load(handle)
+
+    def revoke(self, cert, reason="keyCompromise"):
+        """Revoke a lab certificate: its serial joins the revoked list of the ACI that issued it, whose CRL is
+        written again (igc/<ACI>.crl). Returns the CRL's path. Revoking twice keeps the first date and reason."""
+        x509.ReasonFlags(reason)  # a known reason name (keyCompromise, superseded, cessationOfOperation, ...)
+        rel = self._issuing_ca(cert)[0]
+        revoked = self._revoked_list(rel)
+        serial = "%X" % cert.serial_number
+        if serial not in [entry["serial"] for entry in revoked]:
+            revoked.append({"serial": serial, "date": now().strftime("%Y-%m-%dT%H:%M:%SZ"), "reason": reason})
+            write(self.path(rel + ".revoked.json"), json.dumps(revoked, indent=1).encode())
+        return self.crl(rel)
+
+    def crl(self, rel="igc/ACI-EL-ORG-TEST", next_days=7):
+        """Write the CRL of the lab CA `rel` (PEM, signed by its key, next update in next_days) from its revoked
+        list; returns its path."""
+        ca, ca_key = load_cert(self.path(rel + ".pem")), load_key(self.path(rel + ".key"))
+        revoked = self._revoked_list(rel)
+        issued = now()
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca.subject)
+            .last_update(issued)
+            .next_update(issued + datetime.timedelta(days=next_days))
+            .add_extension(x509.CRLNumber(len(revoked) + 1), critical=False)
+            .add_extension(aki(ca), critical=False)
+        )
+        for entry in revoked:
+            date = datetime.datetime.strptime(entry["date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(int(entry["serial"], 16))
+                .revocation_date(date)
+                .add_extension(x509.CRLReason(x509.ReasonFlags(entry["reason"])), critical=False)
+                .build()
+            )
+        crl = builder.sign(ca_key, hashes.SHA256())
+        out = self.path(rel + ".crl")
+        write(out, crl.public_bytes(serialization.Encoding.PEM))
+        return out
+
     def init(self, structures):
         acr, aci = self.igc()
         root, serveur, services = self.gie()
@@ -339,6 +406,10 @@ def main(argv=None):
     p_p12.add_argument("--usage", required=True, choices=["auth_cli", "sign", "conf"])
     p_p12.add_argument("--out-dir", required=True)
     p_p12.add_argument("--days", type=int, default=3 * 365)
+    p_revoke = sub.add_parser("revoke")
+    p_revoke.add_argument("--pki", required=True)
+    p_revoke.add_argument("--cert", required=True)
+    p_revoke.add_argument("--reason", default="keyCompromise")
     args = parser.parse_args(argv)
 
     if args.cmd == "init":
@@ -358,6 +429,11 @@ def main(argv=None):
         with open(lab.path("manifest.json")) as handle:
             structure = json.load(handle)["structures"][args.structure]
         print(lab.issue_p12(structure, args.usage, args.out_dir, days=args.days)[0])
+    elif args.cmd == "revoke":
+        with open(args.cert, "rb") as handle:
+            data = handle.read()
+        cert = x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+        print(Lab(args.pki).revoke(cert, args.reason))
     return 0
 
 

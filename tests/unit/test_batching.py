@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import PASS, openssl, read
-from test_modules import tree_hashes
+from test_modules import lab_chain, tree_hashes
 from test_trust_anchor import lab_anchors
 
 AUTH, SIGN = "Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"
@@ -28,7 +28,7 @@ def bundles(fx, tmp_path):
 
 
 def test_pkcs12_unpack_items_both_services_in_one_execution(run_module, fx, tmp_path):
-    args = dict(items=bundles(fx, tmp_path), passphrase=PASS, group=None, mode="0640")
+    args = dict(items=bundles(fx, tmp_path), passphrase=PASS, group=None, mode="0640", chain=lab_chain(fx))
     predicted = run_module("pkcs12_unpack", check_mode=True, **args)
     assert predicted["changed"] and not (tmp_path / "roc").exists()
     result = run_module("pkcs12_unpack", **args)
@@ -46,14 +46,14 @@ def test_pkcs12_unpack_items_both_services_in_one_execution(run_module, fx, tmp_
 
 
 def test_pkcs12_unpack_items_one_bad_item_changes_nothing(run_module, fx, tmp_path):
-    good = dict(items=bundles(fx, tmp_path), passphrase=PASS)
+    good = dict(items=bundles(fx, tmp_path), passphrase=PASS, chain=lab_chain(fx))
     run_module("pkcs12_unpack", **good)
     before = tree_hashes(str(tmp_path / "roc"))
     # the second bundle is now the wrong service's: the first item would change nothing, the second is refused
     items = bundles(fx, tmp_path)
     items[0]["content"] = b64(fx["p12_other"]["auth_cli"])  # another structure's bundle: would replace files
     items[1]["content"] = b64(fx["p12"]["auth_cli"])        # the AUTH_CLI bundle given for the SIGN service
-    result = run_module("pkcs12_unpack", items=items, passphrase=PASS)
+    result = run_module("pkcs12_unpack", items=items, passphrase=PASS, chain=lab_chain(fx))
     assert result.get("failed") and result["msg"].startswith("items[1]: "), result
     assert "not '%s'" % SIGN in result["msg"] or SIGN in result["msg"]
     assert tree_hashes(str(tmp_path / "roc")) == before
@@ -62,7 +62,7 @@ def test_pkcs12_unpack_items_one_bad_item_changes_nothing(run_module, fx, tmp_pa
 def test_pkcs12_unpack_items_need_their_required_options(run_module, fx, tmp_path):
     items = bundles(fx, tmp_path)
     del items[1]["dest"]
-    result = run_module("pkcs12_unpack", items=items, passphrase=PASS)
+    result = run_module("pkcs12_unpack", items=items, passphrase=PASS, chain=lab_chain(fx))
     assert result.get("failed") and result["msg"] == "items[1]: dest: required"
     assert not (tmp_path / "roc").exists()
 
@@ -84,7 +84,7 @@ def test_csr_items_and_keystore_items(run_module, tmp_path):
 
 
 def test_keystore_items(run_module, fx, tmp_path):
-    run_module("pkcs12_unpack", items=bundles(fx, tmp_path), passphrase=PASS)
+    run_module("pkcs12_unpack", items=bundles(fx, tmp_path), passphrase=PASS, chain=lab_chain(fx))
     root = tmp_path / "roc"
     items = [dict(path=str(root / s / (s + ".p12")), alias=s, privatekey_path=str(root / s / (s + ".key")),
                   certificate_path=str(root / s / (s + ".crt")), chain_path=str(root / s / (s + ".chain.pem")))
@@ -155,8 +155,10 @@ def test_certificate_check_mode_before_the_key_exists(run_module, fx, tmp_path):
     failure; the real run still refuses a missing key."""
     root = tmp_path / "roc"
     crt = os.path.join(fx["pki"], "..", "cli", "leaf.pem")
+    # the anchors given: check mode checks everything but the key (a certificate the real run would refuse is
+    # refused now too)
     args = dict(content=read(crt).decode(), path=str(root / "x.crt"), privatekey_path=str(root / "x.key"),
-                service=AUTH, usage="auth_cli")
+                service=AUTH, usage="auth_cli", chain=lab_chain(fx))
     predicted = run_module("certificate", check_mode=True, diff=True, **args)
     assert predicted["changed"] and predicted["predicted_without_key"] == str(root / "x.key"), predicted
     assert not root.exists()

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import PASS, TOP, openssl, read
 from test_batching import AUTH, SIGN, bundles
-from test_modules import tree_hashes
+from test_modules import lab_chain, tree_hashes
 
 FAULTS = os.path.join(TOP, "tests", "unit", "faults")
 TRAP = {"PYTHONPATH": FAULTS, "ROC_FAULT": "trap-keys:0"}
@@ -30,7 +30,7 @@ def material(fx, tmp_path, **extra):
         AUTH, items[0]["keystore_path"], SIGN, items[1]["keystore_path"])
     config = {"path": str(root / "middleware" / "roc.properties"), "mode": "0640", "content": content}
     args = dict(items=items, passphrase=PASS, keystore_passphrase=KS_PASS, config_files=[config],
-                config_dir_mode="0750", mode="0640")
+                config_dir_mode="0750", mode="0640", chain=lab_chain(fx))
     args.update(extra)
     return args
 
@@ -123,7 +123,7 @@ def test_any_difference_takes_the_full_check(run_module, fx, tmp_path, change):
     if change == "key edited":
         with open(key, "wb") as handle:
             handle.write(read(run_module("pkcs12_unpack", **dict(
-                bundles(fx, tmp_path / "other")[1], passphrase=PASS))["files"]["privatekey"]))
+                bundles(fx, tmp_path / "other")[1], passphrase=PASS, chain=lab_chain(fx)))["files"]["privatekey"]))
     elif change == "key mode":
         os.chmod(key, 0o644)
     elif change == "keystore removed":

@@ -89,10 +89,15 @@ def test_csr_bad_subject_input(run_module, tmp_path):
 
 
 # -------------------------------------------------------------------------------- pkcs12_unpack
+def lab_chain(fx):
+    """The lab's test-range ACI and ACR: the anchors the install modules trust (a bundle's own CAs never are)."""
+    return [read(fx["aci"]).decode(), read(fx["acr"]).decode()]
+
+
 def unpack_args(fx, tmp_path, usage="auth_cli", **extra):
     service = AUTH if usage == "auth_cli" else SIGN
     args = dict(content=b64file(fx["p12"][usage]), passphrase=PASS, dest=str(tmp_path / "roc" / service),
-                service=service, usage=usage)
+                service=service, usage=usage, chain=lab_chain(fx))
     args.update(extra)
     return args
 
@@ -137,7 +142,7 @@ def test_pkcs12_unpack_key_passphrase_is_idempotent(run_module, fx, tmp_path):
 def test_pkcs12_unpack_openssl_made_bundles(run_module, fx, tmp_path):
     for name in ("rc2.p12", "aes.p12"):
         args = dict(content=b64file(os.path.join(fx["cli"], name)), passphrase=PASS, dest=str(tmp_path / name),
-                    service=AUTH, usage="auth_cli")
+                    service=AUTH, usage="auth_cli", chain=lab_chain(fx))
         result = run_module("pkcs12_unpack", **args)
         assert result["changed"], result
         assert result["files"]["certificate"].endswith(AUTH + ".crt")

@@ -9,7 +9,7 @@ import pytest
 from conftest import TOP
 
 SEED_DIR = os.path.abspath(os.path.join(TOP, "..", "shared", "seed"))
-TEMPLATE = os.path.join(TOP, "roles", "preflight", "templates", "order-sheet.md.j2")
+TEMPLATES = [os.path.join(TOP, "roles", "preflight", "templates", "order-sheet.%s.md.j2" % lang) for lang in ("fr", "en")]
 
 
 def seed_text():
@@ -26,10 +26,11 @@ def test_form_413_texts_are_verbatim():
     assert len(quotes) == 2
     offer = re.findall(r"«\s*\*\*(Offre certificat logiciel ORG.*?)\*\*\s*»", seed)
     assert len(offer) == 1
-    with open(TEMPLATE, encoding="utf-8") as handle:
-        template = handle.read()
-    for text in quotes + offer:
-        assert "« %s »" % text in template, text
+    for path in TEMPLATES:  # French and English sheets quote the form's texts in French, as typed in the form
+        with open(path, encoding="utf-8") as handle:
+            template = handle.read()
+        for text in quotes + offer:
+            assert "« %s »" % text in template, (path, text)
 
 
 def test_service_names_and_aci_address_come_from_the_seed():

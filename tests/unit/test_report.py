@@ -41,7 +41,8 @@ def test_fleet_report_status_sorting_and_consistency(fx, realworld):
     expired = facts_of(os.path.join(realworld, "TEST-ORG-SIGN-leaf.pem"))
     rows = [entry("h1", "chu", "Client_ROC_Annuaire_AMC", good), entry("h2", "chu", "Client_ROC_Annuaire_AMC", good)]
     ok = report.fleet_report(rows)
-    assert ok["status"] == "ok" and ok["counts"] == {"certificates": 2, "hosts": 2, "warning": 0, "critical": 0}
+    assert ok["status"] == "ok" and ok["counts"] == {"certificates": 2, "hosts": 2, "warning": 0, "critical": 0,
+                                                    "revoked": 0}
     assert all(r["consistent"] for r in ok["rows"])
     mixed = report.fleet_report(rows[:1] + [entry("h2", "chu", "Client_ROC_Annuaire_AMC", other),
                                             entry("h3", "ch", "Client_ROC_WebServices_AMC", expired),
@@ -50,7 +51,13 @@ def test_fleet_report_status_sorting_and_consistency(fx, realworld):
     assert [r["host"] for r in mixed["rows"]][0] == "h3"  # absent first, then the expired one
     assert mixed["rows"][1]["days_left"] < 0
     assert [r["consistent"] for r in mixed["rows"] if r["structure"] == "chu"] == [False, False]
-    assert mixed["summary"].startswith("esante.roc report CRITICAL: 4 certificates on 3 hosts")
+    # French by default (read by French teams), English on request
+    assert mixed["summary"].startswith("rapport esante.roc CRITIQUE : 4 certificats sur 3 serveurs")
+    english = report.fleet_report(rows[:1] + [entry("h2", "chu", "Client_ROC_Annuaire_AMC", other),
+                                                               entry("h3", "ch", "Client_ROC_WebServices_AMC", expired),
+                                                               entry("h3", "ch", "Client_ROC_Annuaire_AMC",
+                                                                     {"present": False})], language="en")
+    assert english["summary"].startswith("esante.roc report CRITICAL: 4 certificates on 3 hosts")
     soon = dict(good, not_after=(datetime.datetime.now(UTC) + datetime.timedelta(days=20, hours=1)).strftime(
         report.ISO))
     warned = report.fleet_report([entry("h1", "chu", "Client_ROC_Annuaire_AMC", soon)], warn_days=30, fail_days=7)
@@ -64,3 +71,25 @@ def test_html_is_self_contained(fx):
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "</html>" in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
     assert "<script" not in page and "chu&lt;b&gt;" in page and "absent" in page
+
+
+def test_revoked_and_missing_services_need_action(fx):
+    """A certificate named by the structure's revocation record is critical while installed, and its service,
+    once removed, shows as revoked with what to do (not a bare 'absent')."""
+    from ansible_collections.esante.roc.plugins.module_utils import revocations
+    good = facts_of(os.path.join(fx["cli"], "leaf.pem"))
+    record = revocations.add({}, "chu", "Client_ROC_Annuaire_AMC", [good], "2026-12-01T10:00:00Z", "vol", ["h1"])
+    still = report.fleet_report([entry("h1", "chu", "Client_ROC_Annuaire_AMC", good)], revocations={"chu": record})
+    assert still["status"] == "critical" and still["rows"][0]["revoked"]
+    assert "RÉVOQUÉ le 2026-12-01T10:00:00Z (vol)" in still["rows"][0]["action"]
+    gone = report.fleet_report([entry("h1", "chu", "Client_ROC_Annuaire_AMC", {"present": False}),
+                                entry("h1", "chu", "Client_ROC_WebServices_AMC", {"present": False})],
+                               revocations={"chu": record}, language="en")
+    actions = dict((r["service"], r["action"]) for r in gone["rows"])
+    assert actions["Client_ROC_Annuaire_AMC"] == "revoked on 2026-12-01T10:00:00Z (vol): order a new certificate"
+    assert actions["Client_ROC_WebServices_AMC"].startswith("absent: install")
+    assert gone["counts"]["revoked"] == 1 and gone["status"] == "critical"
+    page = report.report_html(still)
+    assert '<html lang="fr">' in page and "RÉVOQUÉ" in page and "Jours restants" in page
+    # the same certificate without a record: nothing to do
+    assert report.fleet_report([entry("h1", "chu", "Client_ROC_Annuaire_AMC", good)])["rows"][0]["action"] == ""

@@ -1,6 +1,9 @@
 """The inventory model's checks: every problem at once, each naming its field."""
 
+import pytest
+
 from ansible_collections.esante.roc.plugins.module_utils import structures
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 GOOD = {
     "organization": "CHU DE DIJON", "state_province": "Côte-d'Or (21)", "identifier_type": "finess",
@@ -49,3 +52,20 @@ def test_default_services_and_paths():
     paths = structures.service_paths(services, "/srv/roc/")
     assert paths["Client_ROC_Annuaire_AMC"]["privatekey"] == "/srv/roc/Client_ROC_Annuaire_AMC/Client_ROC_Annuaire_AMC.key"
     assert paths["Client_ROC_WebServices_AMC"]["keystore_alias"] == "Client_ROC_WebServices_AMC"
+
+
+def test_names_that_would_escape_their_folder_are_listed():
+    """Service and structure names become folders and files on the hosts: a path, a newline, a leading dot or
+    a long name is a problem that names the field (before, '../../etc/cron.d/x' and 'x\\n' passed)."""
+    bad_services = {"../../etc/cron.d/x": {"usage": "auth_cli", "delivery": "csr"},
+                    "Client\n": {"usage": "sign", "delivery": "csr"},
+                    ".hidden": {"usage": "sign", "delivery": "csr"},
+                    "x" * 65: {"usage": "sign", "delivery": "csr"}}
+    found = structures.problems({"chu\n": dict(GOOD, services=bad_services)})
+    text = "\n".join(found)
+    assert "roc_structures.chu\n: the name 'chu\\n' must be" in text
+    for name in ("'../../etc/cron.d/x'", "'Client\\n'", "'.hidden'", repr("x" * 65)):
+        assert "the service name %s must be" % name in text, text
+    with pytest.raises(RocError, match="service_paths: the service name '../x'"):
+        structures.service_paths([{"service": "../x", "usage": "sign"}])
+    assert structures.problems({"chu": GOOD}) == []
