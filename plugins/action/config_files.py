@@ -15,7 +15,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.writer import parse_mode, resolve_gid, resolve_uid
+from ansible_collections.esante.roc.plugins.module_utils.writer import parse_mode, read_regular, resolve_gid, resolve_uid
 
 
 def unchanged_locally(args):
@@ -29,12 +29,11 @@ def unchanged_locally(args):
             if not isinstance(entry, dict) or not entry.get("path") or entry.get("content") is None:
                 return None
             path = os.path.abspath(os.path.expanduser(str(entry["path"])))
-            if not os.path.isfile(path) or os.path.islink(path):
+            # as the module reaches it: no link followed (in its folders either), no special file opened
+            found = read_regular(path, "path", missing_ok=True)
+            if found is None or found[0] != to_bytes(entry["content"], errors="surrogate_or_strict"):
                 return None
-            with open(path, "rb") as handle:
-                if handle.read() != to_bytes(entry["content"], errors="surrogate_or_strict"):
-                    return None
-            st = os.stat(path)
+            st = found[1]
             mode = parse_mode(entry.get("mode") or args.get("mode"))
             uid = resolve_uid(entry.get("owner") or args.get("owner"))
             gid = resolve_gid(entry.get("group") or args.get("group"))

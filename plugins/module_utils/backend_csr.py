@@ -12,7 +12,8 @@ import os
 from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     NameOID, RocError, hashes, key_matches, key_size, load_private_key, private_key_pem, public_key_sha256,
-    read_file, rsa, key_file_holds, serialization, x509)
+    rsa, key_file_holds, serialization, x509)
+from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular, regular_exists, resolve_uid
 
 _SPEC = dict(
     privatekey_path=dict(type="path", required=True),
@@ -57,19 +58,37 @@ def subject_name(params):
     return x509.Name(attrs)
 
 
-def existing_key(params):
-    """The key on disk, or None when absent. A key that cannot be read is an error, never replaced."""
+def existing_key(params, check_mode=False):
+    """The key on disk, or None when absent. A key that cannot be read is an error, never replaced; so is a key
+    that others may know (a file of another user, or one other users could read): it is never adopted. Reached
+    without following links (a link at the key path or in its folders is refused)."""
     path = params["privatekey_path"]
-    if not os.path.exists(path):
+    found = read_regular(path, "privatekey_path", missing_ok=True)
+    if found is None:
         return None
-    return load_private_key(read_file(path, "privatekey_path"), params.get("privatekey_passphrase"),
-                            "privatekey_path %s" % path)
+    data, st = found
+    try:
+        trusted = set([0, os.geteuid(), resolve_uid(params.get("owner"))])
+    except RocError:
+        if not check_mode:
+            raise
+        trusted = set([0, os.geteuid()])  # an owner an earlier task of the check run would create
+    if st.st_uid not in trusted:
+        raise RocError("privatekey_path: %s belongs to uid %d, not to root or the owner asked: another user made it "
+                       "or can replace it, so its key is not adopted; remove it (a new key is made) or set "
+                       "regenerate=always" % (os.path.abspath(path), st.st_uid))
+    if st.st_mode & 0o007:
+        raise RocError("privatekey_path: %s has mode %04o: other users could read this key, so it is not adopted; "
+                       "remove it (a new key is made) or set regenerate=always"
+                       % (os.path.abspath(path), st.st_mode & 0o7777))
+    return load_private_key(data, params.get("privatekey_passphrase"), "privatekey_path %s" % path)
 
 
 def existing_csr(path):
-    if not os.path.exists(path):
+    found = read_regular(path, "csr_path", missing_ok=True)
+    if found is None:
         return None
-    data = read_file(path, "csr_path")
+    data = found[0]
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_csr(data)
@@ -95,14 +114,18 @@ def run(module):
 def plan(module, params, writer):
     subject = subject_name(params)
     key_path, csr_path = params["privatekey_path"], params["csr_path"]
-    key = None if params["regenerate"] == "always" else existing_key(params)
+    key = None if params["regenerate"] == "always" else existing_key(params, module.check_mode)
     key_created = key is None
     if key is not None and key_size(key) and key_size(key) != params["key_size"]:
         module.warn("the existing key of %s has %s bits, not the %s asked: it is kept (regenerate=never)"
                     % (key_path, key_size(key), params["key_size"]))
     if key_created and module.check_mode:
-        # predict without spending a key generation: both files would be written
+        # predict without spending a key generation: both files would be written (what stands at their paths is
+        # checked as the real run would: a link or special file is refused now)
+        regular_exists(key_path, "privatekey_path")
+        regular_exists(csr_path, "csr_path")
         common.ensure_parent(writer, key_path, True, params["owner"], params["group"])
+        common.ensure_parent(writer, csr_path, False)
         writer.changed = True
         writer.diff.append({"before_header": key_path, "after_header": key_path,
                             "before": "", "after": "<new %d-bit RSA key>\n" % params["key_size"]})

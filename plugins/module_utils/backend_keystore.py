@@ -14,6 +14,7 @@ from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, key_matches, load_certificates, load_pkcs12, load_private_key, pkcs12, read_file, same_private_key,
     serialization, to_bytes_passphrase)
+from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular, regular_exists
 
 _SPEC = dict(
     path=dict(type="path", required=True),
@@ -59,8 +60,9 @@ def run(module):
 
 
 def plan(module, params, writer):
+    # reached without following links: a link or special file at one of them is refused, never "missing"
     missing = [o for o in ("privatekey_path", "certificate_path", "chain_path")
-               if params.get(o) and not os.path.exists(params[o])]
+               if params.get(o) and not regular_exists(params[o], o)]
     if missing and module.check_mode:
         # a check run before the material is installed: predict the keystore, do not fail
         writer.changed = True
@@ -87,8 +89,9 @@ def plan_keystore(writer, params, path, alias, passphrase, key, cert, chain):
     if not passphrase:
         raise RocError("passphrase: must not be empty (Java refuses keystores without one)")
     data = None
-    if os.path.isfile(path):
-        old = read_file(path, "keystore path")
+    found = read_regular(path, "keystore %s" % path, missing_ok=True)  # a link or special file there: refused
+    if found is not None:
+        old = found[0]
         if holds(old, key, cert, chain, alias, passphrase):
             data = old  # the warm path: no new encryption, the writer sees identical bytes
     if data is None:

@@ -17,7 +17,7 @@ from ansible_collections.esante.roc.plugins.module_utils import backend_host, co
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
     normalize_fingerprint, not_valid_after, pkcs12, to_bytes_passphrase)
-from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
+from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter, read_regular
 
 # Per-family layout of the system trust store (linux-system-roles/certificate does the same).
 SYSTEM_STORES = {
@@ -197,17 +197,28 @@ def run_bundle(module, params, writer, expanded):
 
 
 def _read_bundle(path):
-    blocks = {}
-    if not os.path.exists(path):
-        return blocks
-    with open(path) as handle:
-        current = None
-        for line in handle:
-            if line.startswith(BUNDLE_MARK):
-                current = line[len(BUNDLE_MARK):].strip()
-                blocks[current] = ""
-            elif current is not None:
-                blocks[current] += line
+    """{anchor name: PEM} of the bundle at path ({} when absent), read without following links (a link or special
+    file at bundle_path, or in its folders, is refused naming it). A bundle that is not ASCII text is refused,
+    naming it: it is no PEM bundle this module wrote, and it would not be written back."""
+    found = read_regular(path, "bundle_path", missing_ok=True)
+    if found is None:
+        return {}
+    try:
+        text = found[0].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RocError("bundle_path: %s is not UTF-8 text (byte %d is not): not a PEM bundle of certificates; move it "
+                       "aside or give another path" % (path, exc.start))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    blocks, current = {}, None
+    for number, line in enumerate(text.splitlines(True), 1):
+        if any(ord(char) > 127 for char in line):
+            raise RocError("bundle_path: %s holds non-ASCII text (line %d): a PEM bundle of certificates is ASCII; move "
+                           "it aside or give another path" % (path, number))
+        if line.startswith(BUNDLE_MARK):
+            current = line[len(BUNDLE_MARK):].strip()
+            blocks[current] = ""
+        elif current is not None:
+            blocks[current] += line
     return blocks
 
 
@@ -226,11 +237,15 @@ def run_java(module, params, writer, expanded):
         raise RocError("keystore_path and keystore_password: required with store=java")
     env = {"ROC_KEYSTORE_PASSWORD": password}
     present = {}
-    if os.path.exists(path):
+    # read once, without following links (a link or special file at keystore_path is refused); keytool only ever
+    # sees private copies of these bytes, never the path
+    found = read_regular(path, "keystore_path", missing_ok=True)
+    old = found[0] if found is not None else None
+    if old is not None:
         # the warm path reads the PKCS#12 truststore in Python; keytool (a JVM start) only when it must
-        present = _keystore_entries_read(path, password)
+        present = _keystore_entries_read(old, password)
         if present is None:
-            present = _keystore_entries(module, _find_keytool(module, params), path, env)
+            present = _keystore_entries(module, _find_keytool(module, params), old, env)
     wanted = dict((name, cert) for name, cert in expanded)
     actions = {}
     for name, cert in expanded:
@@ -255,14 +270,12 @@ def run_java(module, params, writer, expanded):
     if module.check_mode:
         return results, {"keystore_path": path}
     keytool = _find_keytool(module, params)
-    directory = os.path.dirname(os.path.abspath(path))
     common.ensure_parent(writer, path, True, params["owner"], params["group"])
-    writer.make_dirs()  # keytool works on a copy in the keystore's folder
-    work = tempfile.mkdtemp(prefix=".esante-roc-", dir=directory)
+    work = _workdir(module)  # keytool works on a copy in a private folder; the writer swaps the result in
     try:
         copy = os.path.join(work, "keystore")
-        if os.path.exists(path):
-            shutil.copy2(path, copy)
+        if old is not None:
+            _write_private(copy, old)
         for name in todo:
             alias = name.lower()
             if actions[name] in ("replace", "remove"):
@@ -292,15 +305,29 @@ def _keytool(module, argv, env):
     return out
 
 
-def _keystore_entries_read(path, password):
-    """{alias: SHA-256 fingerprint} of a PKCS#12 truststore read with cryptography (>= 36), or None when it
-    cannot be read that way (a JKS store, an older cryptography): the caller asks keytool."""
+def _workdir(module):
+    """A private (0700) folder for keytool's copies, in the module's own temporary folder."""
+    try:
+        base = module.tmpdir
+    except Exception:  # no usable remote tmp: the system's (mkdtemp makes it 0700 under a name of its own)
+        base = None
+    return tempfile.mkdtemp(prefix="esante-roc-", dir=base)
+
+
+def _write_private(path, data):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _keystore_entries_read(data, password):
+    """{alias: SHA-256 fingerprint} of a PKCS#12 truststore (its bytes) read with cryptography (>= 36), or None
+    when it cannot be read that way (a JKS store, an older cryptography): the caller asks keytool."""
     loader = getattr(pkcs12, "load_pkcs12", None)
     if loader is None:
         return None
     try:
-        with open(path, "rb") as handle:
-            bundle = loader(handle.read(), to_bytes_passphrase(password))
+        bundle = loader(data, to_bytes_passphrase(password))
     except Exception:
         return None
     entries = {}
@@ -311,9 +338,17 @@ def _keystore_entries_read(path, password):
     return entries
 
 
-def _keystore_entries(module, keytool, path, env):
-    """{alias: SHA-256 fingerprint (plain hex)} of a keystore, as keytool lists it."""
-    out = _keytool(module, [keytool, "-list", "-v", "-keystore", path, "-storepass:env", "ROC_KEYSTORE_PASSWORD"], env)
+def _keystore_entries(module, keytool, data, env):
+    """{alias: SHA-256 fingerprint (plain hex)} of a keystore (its bytes), as keytool lists it (from a private
+    copy)."""
+    work = _workdir(module)
+    try:
+        copy = os.path.join(work, "keystore")
+        _write_private(copy, data)
+        out = _keytool(module, [keytool, "-list", "-v", "-keystore", copy, "-storepass:env", "ROC_KEYSTORE_PASSWORD"],
+                       env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     entries, alias = {}, None
     for line in out.splitlines():
         line = line.strip()

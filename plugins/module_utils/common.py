@@ -17,6 +17,7 @@ FILE_OPTIONS = dict(
     group=dict(type="str"),
     mode=dict(type="raw"),
     backup=dict(type="bool", default=True),
+    keep_backups=dict(type="int", default=3),
 )
 
 

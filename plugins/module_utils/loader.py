@@ -101,12 +101,13 @@ def content_to_bytes(content, what):
         raise RocError("%s: the content is neither PEM nor base64-encoded DER/PKCS#7/PKCS#12" % what)
 
 
-def read_file(path, what):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError) as exc:
-        raise RocError("%s: cannot read %s (%s)" % (what, path, exc.strerror or exc))
+def read_file(path, what, follow=False):
+    """The bytes of the regular file at path, read without following any link (in its folders or at its end) and
+    refusing a file with other hard links: every path a module manages. `follow=True` only for pure inputs the
+    operator names (a ca_path, a remote_src bundle, certificate_info's path): links followed. Either way a FIFO,
+    socket, device or folder is refused naming the path, never read (it cannot hang the module)."""
+    from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular  # writer imports no loader
+    return read_regular(path, what, follow=follow)[0]
 
 
 # -------------------------------------------------------------------------------- certificates

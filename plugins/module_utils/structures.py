@@ -248,9 +248,10 @@ def service_items(service_list, kind, certs_dir="/etc/roc", src_dir=None, keys=N
 
 
 def certificate_targets(structure, certs_dir="/etc/roc"):
-    """[{name, path, privatekey_path}] of a structure's services, for esante.roc.certificate_info."""
+    """[{name, path, privatekey_path, chain_path}] of a structure's services, for esante.roc.certificate_info (the
+    chain: the issuer that a CRL must be signed by)."""
     paths = service_paths(services(structure), certs_dir, False)
-    return [{"name": name, "path": p["certificate"], "privatekey_path": p["privatekey"]}
+    return [{"name": name, "path": p["certificate"], "privatekey_path": p["privatekey"], "chain_path": p["chain"]}
             for name, p in sorted(paths.items())]
 
 

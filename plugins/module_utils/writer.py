@@ -223,6 +223,8 @@ def open_folder(path, what="path", managed=None):
                     st = os.stat(part, dir_fd=fd, follow_symlinks=False)
                 except OSError:
                     st = None
+                if st is not None and stat.S_ISREG(st.st_mode):
+                    raise RocError("%s: %s is a file, not a folder" % (what, walked))
                 if st is not None and not stat.S_ISDIR(st.st_mode):
                     raise _refusal(what, walked, st, managed or path)
                 raise RocError("%s: cannot open the folder %s (%s)" % (what, walked, exc.strerror or exc))
@@ -343,6 +345,10 @@ def read_regular(path, what="path", follow=False, missing_ok=False):
         _close(dfd)
 
 
+class _CreateFailed(OSError):
+    """The temporary file could not be created (the folder takes no new file)."""
+
+
 def _fsync_fd(fd):
     try:
         os.fsync(fd)
@@ -361,7 +367,7 @@ def _new_file(dfd, name, data, uid, gid, mode, selinux=None):
             break
         except OSError as exc:
             if exc.errno != errno.EEXIST:
-                raise
+                raise _CreateFailed(exc.errno, exc.strerror)
     try:
         try:
             if uid is not None or gid is not None:
@@ -478,9 +484,10 @@ class FileWriter(object):
             try:
                 os.mkdir(name, 0o700, dir_fd=pfd)
             except OSError as exc:
-                if exc.errno == errno.EEXIST:
-                    raise RocError("cannot create folder %s: it appeared during this run; run again" % path)
-                raise
+                if exc.errno != errno.EEXIST:
+                    raise
+                self._adopt_dir(pfd, name, path)  # made meanwhile by another run of ours
+                return
             self._made_dirs.append(path)
             fd = os.open(name, _DIR_FLAGS, dir_fd=pfd)
             try:
@@ -492,6 +499,15 @@ class FileWriter(object):
             _fsync_fd(pfd)
         finally:
             _close(pfd)
+
+    @staticmethod
+    def _adopt_dir(pfd, name, path):
+        """A folder that appeared between the plan and the commit is used only when it is a real folder of this
+        module's user (another esante.roc run made it), never otherwise."""
+        st = _lstat_at(pfd, name)
+        if st is None or not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+            raise RocError("cannot create folder %s: something else appeared there during this run (%s); nothing "
+                           "was written" % (path, "absent" if st is None else _kind(st)))
 
     def _remove_made_dirs(self):
         """Folders this writer made, removed again when empty (after a failed commit)."""
@@ -699,12 +715,12 @@ class FileWriter(object):
 
     def _write_quiet(self, items):
         for item in items:
+            made = len(self._made_dirs)
             try:
                 if item.parent_mode is not None and lstat(item.directory, item.label) is None:
                     self._mkdir(item.directory, item.parent_mode)
                 if self.lock(item.directory) is None:
                     continue
-                self._still(item)
                 self._remove_stale([item])
                 self._stage(item)
                 self._apply(item)
@@ -712,7 +728,7 @@ class FileWriter(object):
                 pass  # a cache: the next call simply takes the full path
             finally:
                 self._drop_temps([item])
-                self._made_dirs = []
+                del self._made_dirs[made:]  # a cache's folder stays
                 self.unlock()
 
     def _commit(self, todo):
@@ -721,8 +737,6 @@ class FileWriter(object):
         try:
             for directory in sorted(set(i.directory for i in todo)):
                 self.lock(directory)
-            for item in todo:
-                self._still(item)
             self._remove_stale(todo)
             for item in todo:
                 if item.action in ("create", "replace"):
@@ -749,16 +763,6 @@ class FileWriter(object):
         finally:
             self._drop_temps(todo)
             self.unlock()
-
-    def _still(self, item):
-        """What stands at item.path is what was planned on (no link or other file swapped in meanwhile)."""
-        st = _lstat_at(self._folder(item), item.name)
-        planned = item.old_st
-        if st is None and planned is None:
-            return
-        if st is None or planned is None or (st.st_dev, st.st_ino) != (planned.st_dev, planned.st_ino) \
-                or not stat.S_ISREG(st.st_mode):
-            raise RocError("%s: %s changed during this run; nothing was written, run again" % (item.label, item.path))
 
     def _drop_temps(self, items):
         for item in items:
@@ -818,9 +822,9 @@ class FileWriter(object):
             item.tmp = _new_file(dfd, item.name, item.content, uid, gid, item.mode,
                                  self._selinux(item.directory, item.path))
             self._staged.add((item.directory, item.tmp))
+        except _CreateFailed as exc:
+            raise RocError("%s: cannot write in %s (%s)" % (item.label, item.directory, exc.strerror or exc))
         except (IOError, OSError) as exc:
-            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT) and not item.tmp:
-                raise RocError("%s: cannot write in %s (%s)" % (item.label, item.directory, exc.strerror or exc))
             raise RocError("%s: cannot write %s (%s)" % (item.label, item.path, exc.strerror or exc))
 
     def revert(self):
@@ -843,7 +847,7 @@ class FileWriter(object):
             if item.backup:
                 self._backup(item, dfd)
             os.unlink(item.name, dir_fd=dfd)
-            os.fsync(dfd)
+            _fsync_fd(dfd)
             return
         if item.action == "attributes":
             self._set_attributes(dfd, item, item.uid, item.gid, item.mode)
@@ -934,7 +938,7 @@ class FileWriter(object):
                     continue
                 st = _lstat_at(fd, name)
                 if st is not None and stat.S_ISREG(st.st_mode):
-                    found.append((name[len(item.name):], st.st_mtime, name))
+                    found.append((name[len(item.name):len(item.name) + 20], st.st_mtime, name))
         except OSError:
             return
         for _stamp, _mtime, name in sorted(found)[:-item.keep]:

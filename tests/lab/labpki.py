@@ -3,9 +3,11 @@
 An offline imitation of the PKIs around ROC, made with the `cryptography` library, for the demo,
 the tests and the benchmark of esante.roc:
 
-* an IGC-Santé *test range* hierarchy (TEST AC RACINE IGC-SANTE ELEMENTAIRE -> TEST AC IGC-SANTE
-  ELEMENTAIRE ORGANISATIONS). Same names as the real test range, but lab keys: the fingerprints never
-  match the official ones, so a lab certificate cannot pass for a real one;
+* two IGC-Santé hierarchies, an imitation of the *test range* (TEST AC RACINE IGC-SANTE ELEMENTAIRE -> TEST AC
+  IGC-SANTE ELEMENTAIRE ORGANISATIONS, igc/*-TEST.*) and one of the *production range* (AC RACINE IGC-SANTE
+  ELEMENTAIRE -> AC IGC-SANTE ELEMENTAIRE ORGANISATIONS, igc/ACR-EL.*, igc/ACI-EL-ORG.*). Same names as the real
+  ranges, but lab keys: the fingerprints never match the official ones, so a lab certificate cannot pass for a real
+  one (the official pins refuse them; the lab gives its own CA files and pins);
 * a GIE SESAM-Vitale lab hierarchy (root, AC-SERVEUR, AC-SERVICES-APPLICATIFS) with the server
   certificates of a lab AMC directory and lab AMC web services;
 * a lab "platform" that issues a structure's two ORG certificates as password-protected PKCS#12
@@ -14,6 +16,7 @@ the tests and the benchmark of esante.roc:
 Usage:
   labpki.py init --out DIR [--structures FILE.json]   # idempotent: keeps what exists
   labpki.py sign-csr --pki DIR --csr FILE --usage auth_cli|sign|conf --out FILE [--days N]
+            [--environment test|production | --structure ID (its environment in the manifest)]
   labpki.py issue-p12 --pki DIR --structure ID --service NAME --usage U --out-dir DIR [--days N]
   labpki.py revoke --pki DIR --cert FILE [--reason R]  # the issuing ACI's CRL (igc/<ACI>.crl) lists it; prints its path
 """
@@ -41,6 +44,11 @@ IGC_BASE = [
     (NameOID.ORGANIZATIONAL_UNIT_NAME, "0002 187512751"),
     (NameOID.ORGANIZATIONAL_UNIT_NAME, "IGC-SANTE TEST"),
 ]
+# environment -> (files under igc/, the OU of the range, the CN prefix)
+IGC_RANGES = {
+    "test": ({"acr": "igc/ACR-EL-TEST", "aci": "igc/ACI-EL-ORG-TEST"}, "IGC-SANTE TEST", "TEST "),
+    "production": ({"acr": "igc/ACR-EL", "aci": "igc/ACI-EL-ORG"}, "IGC-SANTE", ""),
+}
 GIE_BASE = [
     (NameOID.COUNTRY_NAME, "FR"),
     (NameOID.ORGANIZATION_NAME, "GIE SESAM-VITALE LAB"),
@@ -48,19 +56,22 @@ GIE_BASE = [
 ]
 ORG_POLICY = "1.2.250.1.213.1.7.2.1.1.1.1"
 
-# Two lab structures: one takes the p12 path, the other the csr path (FINESS keys are valid Luhn).
+# Two lab structures: one takes the p12 path from the test range, the other the csr path from the (lab imitation of
+# the) production range (FINESS keys are valid Luhn).
 DEFAULT_STRUCTURES = [
     {
         "id": "chu-lab-dijon",
         "organization": "CHU LAB DE DIJON",
         "state_province": "Côte-d'Or (21)",
         "structure_id": "1210780581",
+        "environment": "test",
     },
     {
         "id": "ch-lab-beaune",
         "organization": "CENTRE HOSPITALIER LAB DE BEAUNE",
         "state_province": "Côte-d'Or (21)",
         "structure_id": "1210780417",
+        "environment": "production",
     },
 ]
 SERVICES = {"auth_cli": "Client_ROC_Annuaire_AMC", "sign": "Client_ROC_WebServices_AMC"}
@@ -233,13 +244,15 @@ class Lab:
         write(self.path(rel + ".cer"), cert.public_bytes(serialization.Encoding.DER))
         return cert, key
 
-    def igc(self):
+    def igc(self, environment="test"):
+        """((acr cert, key), (aci cert, key)) of the lab imitation of an IGC-Santé range."""
+        files, ou, prefix = IGC_RANGES[environment]
+        base = IGC_BASE[:-1] + [(NameOID.ORGANIZATIONAL_UNIT_NAME, ou)]
         acr = self.ensure_ca(
-            "igc/ACR-EL-TEST", name(IGC_BASE + [(NameOID.COMMON_NAME, "TEST AC RACINE IGC-SANTE ELEMENTAIRE")]),
+            files["acr"], name(base + [(NameOID.COMMON_NAME, prefix + "AC RACINE IGC-SANTE ELEMENTAIRE")]),
             4096, pathlen=None)
         aci = self.ensure_ca(
-            "igc/ACI-EL-ORG-TEST",
-            name(IGC_BASE + [(NameOID.COMMON_NAME, "TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS")]),
+            files["aci"], name(base + [(NameOID.COMMON_NAME, prefix + "AC IGC-SANTE ELEMENTAIRE ORGANISATIONS")]),
             4096, issuer=acr, pathlen=0)
         return acr, aci
 
@@ -267,20 +280,21 @@ class Lab:
 
     # -- platform ----------------------------------------------------------------------------
     def issue_p12(self, structure, usage, out_dir, days=3 * 365, start=None, stamp=None):
-        (acr_cert, _acr_key), (aci_cert, aci_key) = self.igc()
+        environment = structure.get("environment", "test")
+        (acr_cert, _acr_key), (aci_cert, aci_key) = self.igc(environment)
         service = structure.get("services", SERVICES)[usage]
         key = new_key(2048)
         cert = make_leaf(org_subject(structure, service), key.public_key(), usage, aci_cert, aci_key,
                          days=days, start=start)
         stamp = stamp or now().strftime("%Y%m%d-%H%M%S")
-        fname = "asip-p12-EL-TEST-ORG-%s-%s.p12" % (usage.upper(), stamp)
+        fname = "asip-p12-EL%s-ORG-%s-%s.p12" % ("-TEST" if environment == "test" else "", usage.upper(), stamp)
         data = p12_bytes(key, cert, [aci_cert, acr_cert], LAB_PASSPHRASE, service)
         out = os.path.join(out_dir, fname)
         write(out, data, 0o600)
         return out, cert
 
-    def sign_csr(self, csr_bytes, usage, days=3 * 365, start=None):
-        aci_cert, aci_key = self.igc()[1]
+    def sign_csr(self, csr_bytes, usage, days=3 * 365, start=None, environment="test"):
+        aci_cert, aci_key = self.igc(environment)[1]
         try:
             csr = x509.load_pem_x509_csr(csr_bytes)
         except ValueError:
@@ -356,7 +370,8 @@ class Lab:
         return out
 
     def init(self, structures):
-        acr, aci = self.igc()
+        acr, aci = self.igc("test")
+        ranges = dict((env, self.igc(env)) for env in IGC_RANGES)
         root, serveur, services = self.gie()
         self.amc_server("gie/amc-annuaire", "annuaire-amc.lab.invalid", serveur)
         self.amc_server("gie/amc-webservices", "webservices-amc.lab.invalid", services)
@@ -368,7 +383,8 @@ class Lab:
         manifest.setdefault("structures", {})
         for structure in structures:
             entry = manifest["structures"].get(structure["id"])
-            if entry and all(os.path.exists(p) for p in entry["p12"].values()):
+            if entry and entry.get("environment") == structure.get("environment") and \
+                    all(os.path.exists(p) for p in entry["p12"].values()):
                 continue
             out_dir = self.path("platform", structure["id"])
             p12 = {}
@@ -379,11 +395,18 @@ class Lab:
         manifest["warning"] = "LAB ONLY - never for production"
         manifest["igc"] = {"acr": self.path("igc/ACR-EL-TEST.pem"), "aci": self.path("igc/ACI-EL-ORG-TEST.pem")}
         manifest["igc_pins"] = {"acr": fingerprint(acr[0]), "aci": fingerprint(aci[0])}
+        # both lab ranges: files and pins per environment (what roc_ca_files gives in the lab inventory)
+        manifest["igc_ranges"] = dict(
+            (env, {"acr": self.path(IGC_RANGES[env][0]["acr"] + ".pem"), "aci": self.path(IGC_RANGES[env][0]["aci"] + ".pem"),
+                   "pins": {"acr": fingerprint(pair[0][0]), "aci": fingerprint(pair[1][0])}})
+            for env, pair in ranges.items())
         manifest["gie"] = {
             "root": self.path("gie/GIE-LAB-ROOT.pem"),
             "ac_serveur": self.path("gie/AC-SERVEUR.pem"),
             "ac_services_applicatifs": self.path("gie/AC-SERVICES-APPLICATIFS.pem"),
         }
+        manifest["gie_pins"] = {"root": fingerprint(root[0]), "ac_serveur": fingerprint(serveur[0]),
+                                "ac_services_applicatifs": fingerprint(services[0])}
         write(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
         return manifest
 
@@ -400,6 +423,8 @@ def main(argv=None):
     p_sign.add_argument("--usage", required=True, choices=["auth_cli", "sign", "conf"])
     p_sign.add_argument("--out", required=True)
     p_sign.add_argument("--days", type=int, default=3 * 365)
+    p_sign.add_argument("--environment", choices=sorted(IGC_RANGES))
+    p_sign.add_argument("--structure")
     p_p12 = sub.add_parser("issue-p12")
     p_p12.add_argument("--pki", required=True)
     p_p12.add_argument("--structure", required=True)
@@ -420,8 +445,13 @@ def main(argv=None):
         manifest = Lab(args.out).init(structures)
         print("LAB ONLY PKI ready in %s (%d structures)" % (args.out, len(manifest["structures"])))
     elif args.cmd == "sign-csr":
+        lab = Lab(args.pki)
+        environment = args.environment
+        if environment is None and args.structure:
+            with open(lab.path("manifest.json")) as handle:
+                environment = (json.load(handle)["structures"].get(args.structure) or {}).get("environment")
         with open(args.csr, "rb") as handle:
-            cert = Lab(args.pki).sign_csr(handle.read(), args.usage, days=args.days)
+            cert = lab.sign_csr(handle.read(), args.usage, days=args.days, environment=environment or "test")
         write(args.out, pem(cert))
         print(args.out)
     elif args.cmd == "issue-p12":

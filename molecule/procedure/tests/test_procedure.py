@@ -9,6 +9,8 @@ import pytest
 CERTS = "/etc/roc"
 AUTH, SIGN = "Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"
 STRUCTURE_ID = {"1": "1210780581", "3": "1210780581", "2": "1210780417", "4": "1210780417"}
+# chu-lab-dijon (odd hosts) is a test structure, ch-lab-beaune (even hosts) a production one (lab imitations)
+ENVIRONMENT = {"1": "test", "3": "test", "2": "production", "4": "production"}
 SERVER = ("timeout 15 openssl s_server -accept 127.0.0.1:{port} -www -naccept 1 -cert /opt/lab-amc/server.pem "
           "-key /opt/lab-amc/server.key -CAfile /tmp/client-ca.pem -Verify 2 -verify_return_error "
           ">/tmp/s_server_{port}.log 2>&1 &")
@@ -17,7 +19,7 @@ CLIENT = ("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 15 openssl s_client -co
 
 
 def handshake(host, port, client, ca=CERTS + "/amc-trust.pem"):
-    host.run("cat /opt/lab-amc/client-ca-aci.pem /opt/lab-amc/client-ca-acr.pem > /tmp/client-ca.pem")
+    host.run("cat /opt/lab-amc/client-ca-*.pem > /tmp/client-ca.pem")
     host.run("sh -c '%s'" % SERVER.format(port=port).replace("'", "'\\''"))
     host.run("sleep 1")
     return host.run(CLIENT.format(port=port, ca=ca, client=client))
@@ -125,3 +127,22 @@ def test_same_material_on_every_host_of_the_structure(host):
             else:
                 theirs = hashlib.sha256(peer.file(path).content).hexdigest()
             assert mine == theirs, path
+
+
+def test_each_host_trusts_its_structure_s_range_only(host):
+    """A fleet mixing test and production structures: each host's system store holds its own structure's IGC-Santé
+    anchors (the lab's own CA files, through roc_ca_files), never the other range's; its chain is that range's."""
+    env = ENVIRONMENT[number(host)]
+    store = "/usr/local/share/ca-certificates"
+    mine, other = ("lab-ACI-EL-ORG-TEST", "lab-ACI-EL-ORG") if env == "test" else ("lab-ACI-EL-ORG", "lab-ACI-EL-ORG-TEST")
+    assert host.file("%s/%s.crt" % (store, mine)).exists
+    assert not host.file("%s/%s.crt" % (store, other)).exists
+    for service in (AUTH, SIGN):
+        chain = host.check_output("openssl crl2pkcs7 -nocrl -certfile %s/%s/%s.chain.pem | openssl pkcs7 -print_certs "
+                                  "-noout", CERTS, service, service)
+        assert ("IGC-SANTE TEST" in chain) == (env == "test"), chain
+        assert "AC IGC-SANTE ELEMENTAIRE ORGANISATIONS" in chain and "AC RACINE IGC-SANTE ELEMENTAIRE" in chain
+        # openssl judges: the deployed certificate verifies against the system store's anchors of its range
+        verify = host.run("openssl verify -CAfile %s/%s.crt -partial_chain %s/%s/%s.crt", store, mine, CERTS, service,
+                          service)
+        assert verify.rc == 0 and verify.stdout.strip().endswith("OK"), verify.stdout + verify.stderr

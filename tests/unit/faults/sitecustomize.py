@@ -28,12 +28,13 @@ if _spec.startswith("watch-modes"):
             _log("write", os.readlink("/proc/self/fd/%d" % fd), st.st_mode & 0o7777)
         return _real["write"](fd, data)
 
+    # the writer renames and links relative to the folder's descriptor (src_dir_fd): the mode is read there too
     def _watched_rename(src, dst, *args, **kwargs):
-        _log("rename", str(dst), os.stat(src).st_mode & 0o7777)
+        _log("rename", str(dst), os.stat(src, dir_fd=kwargs.get("src_dir_fd")).st_mode & 0o7777)
         return _real["rename"](src, dst, *args, **kwargs)
 
     def _watched_link(src, dst, *args, **kwargs):
-        _log("link", str(dst), os.stat(src).st_mode & 0o7777)
+        _log("link", str(dst), os.stat(src, dir_fd=kwargs.get("src_dir_fd"), follow_symlinks=False).st_mode & 0o7777)
         return _real["link"](src, dst, *args, **kwargs)
 
     os.write, os.rename, os.link = _watched_write, _watched_rename, _watched_link
