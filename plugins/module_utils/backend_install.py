@@ -32,6 +32,7 @@ CHECK_OPTIONS = dict(
     environment=dict(type="str", choices=["production", "test"]),
     allow_unanchored=dict(type="bool", default=False),
     revoked=dict(type="list", elements="dict", options=revocation.REVOKED_ENTRY),
+    chain_source=dict(type="str"),
 )
 NO_ANCHOR = ("no anchor given: give ca_path or chain (the IGC-Santé ACI and ACR), or environment for the collection's "
              "official IGC-Santé certificates (allow_unanchored is for a lab only)")
@@ -133,8 +134,13 @@ def verify_leaf(cert, key, candidates, params, what, source=None):
     problem = revocation.revoked_problem(cert, params.get("revoked"), source)
     if problem:
         raise RocError("%s: %s" % (what, problem))
-    chain = validate_path(cert, candidates, anchors_of(params), what, allow_expired=params.get("allow_expired"),
-                          allow_unanchored=params.get("allow_unanchored"))
+    try:
+        chain = validate_path(cert, candidates, anchors_of(params), what, allow_expired=params.get("allow_expired"),
+                              allow_unanchored=params.get("allow_unanchored"))
+    except RocError as exc:
+        if not params.get("chain_source"):
+            raise
+        raise RocError("%s (the anchors: %s)" % (exc, params["chain_source"]))
     if not params.get("allow_expired"):
         problem = date_problem(cert, "the certificate")
         if problem:

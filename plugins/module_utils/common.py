@@ -7,10 +7,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import os
+import re
 
 from ansible_collections.esante.roc.plugins.module_utils.loader import RocError, require_cryptography
-from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
+from ansible_collections.esante.roc.plugins.module_utils.writer import HIDDEN, FileWriter, holds_key
 
 FILE_OPTIONS = dict(
     owner=dict(type="str"),
@@ -33,15 +36,45 @@ def ensure_parent(writer, path, sensitive, owner=None, group=None):
                              group=group if sensitive else None)
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]{64,}\Z")
+
+
+def _holds_key_text(value):
+    data = value.encode("utf-8", "surrogateescape")
+    if holds_key(data):
+        return True
+    if _BASE64.match(value):  # a DER key or keystore given as base64
+        try:
+            return holds_key(base64.b64decode("".join(value.split())))
+        except (binascii.Error, ValueError):
+            return False
+    return False
+
+
+def redacted(value):
+    """The module's arguments as its result echoes them (`invocation`): any string holding key material, whatever
+    the option (a key pasted in a configuration file's content, given as an anchor...), is replaced by HIDDEN."""
+    if isinstance(value, dict):
+        return dict((k, redacted(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [redacted(v) for v in value]
+    if isinstance(value, str) and _holds_key_text(value):
+        return HIDDEN
+    return value
+
+
 def run(module, body, needs_cryptography=True):
     """Run body(module) -> result dict; a RocError becomes a clean failure (nothing half-written). A module
-    that must work without cryptography (it reports its absence, or writes plain text) says so."""
+    that must work without cryptography (it reports its absence, or writes plain text) says so. The arguments the
+    result echoes never hold key material (decided by content)."""
+    invocation = {"module_args": redacted(module.params)}
     if needs_cryptography:
         require_cryptography(module)
     try:
         result = body(module)
     except RocError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), invocation=invocation)
+    result.setdefault("invocation", invocation)
     module.exit_json(**result)
 
 

@@ -131,12 +131,14 @@ def unchanged(expected, params, certificate_path, now=None):
     `expected`: inputs(params, source), computed once by the caller for this check and for plan_record."""
     if expected.get("usable") is False:
         return None
+    path = record_path(certificate_path)
+    # a link or special file at the record's path (or a link above it) is refused here, as the full path would refuse
+    # to write the record: check mode tells it too
+    if lstat(path, "install record") is None:
+        return None
     try:
-        found = read_regular(record_path(certificate_path), "install record", missing_ok=True)
-        if found is None:
-            return None
-        record = json.loads(found[0].decode("utf-8"))
-    except (RocError, ValueError):
+        record = json.loads(read_regular(path, "install record")[0].decode("utf-8"))
+    except ValueError:
         return None
     if not isinstance(record, dict) or record.get("inputs") != expected:
         return None

@@ -19,8 +19,8 @@ description:
     O(service), fits O(usage), is of the O(environment) range and not O(revoked), its path leads to one of the
     anchors given (O(chain), O(ca_path), else the official certificates of O(environment)), checked signature
     by signature, and it is valid today.
-  - Certificates after the leaf in its file are links of the path, never anchors: a leaf from a CA appended to
-    its own file is refused.
+  - Certificates after the leaf in its file are links of the path, never anchors (a leaf from a CA appended to
+    its own file is refused).
 author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
@@ -109,7 +109,7 @@ options:
   chain:
     description:
       - Trust anchors (the ACI, the ACR) as files on the controller or as PEM content (or base64 of DER /
-        PKCS#7). With O(ca_path), the only certificates trusted: the certificate's path must lead to one of them
+        PKCS#7). With O(ca_path), the only certificates trusted, the certificate's path must lead to one of them
         (see O(ca_path)).
     type: list
     elements: str
@@ -141,7 +141,13 @@ options:
     description: The expected CN; a certificate for another service is refused.
     type: str
   usage:
-    description: The ORG usage the certificate must fit.
+    description:
+      - The ORG usage the certificate must fit, a certificate without the extensions it needs is refused.
+      - C(auth_cli) (mutual-TLS client), key usage present with digitalSignature and extended key usage present with
+        clientAuth (or anyExtendedKeyUsage, which allows every purpose).
+      - C(sign) (SAML signature), key usage present with nonRepudiation or digitalSignature, and no extended key usage
+        limited to TLS purposes (clientAuth, serverAuth only, an authentication certificate).
+      - C(conf), key usage present with keyEncipherment, dataEncipherment or keyAgreement.
     type: str
     choices: [auth_cli, sign, conf]
   mode:

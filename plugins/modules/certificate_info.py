@@ -55,8 +55,9 @@ options:
     version_added: 1.2.0
   crls:
     description:
-      - CRLs the operator provides (PEM, one or more C(X509 CRL) blocks, or base64 of DER), for every certificate
-        described. A CRL counts for a certificate when its issuer name is the certificate's issuer; when the
+      - CRLs the operator provides, for every certificate described, as files on the controller (PEM or DER) or as
+        content (PEM, one or more C(X509 CRL) blocks, or base64 of DER).
+      - A CRL counts for a certificate when its issuer name is the certificate's issuer; when the
         issuer's certificate is at hand (the file's chain, O(chain_path)), its signature must verify with it, else
         the certificate gets an error (never a silent pass).
       - Each certificate's facts then hold RV(revocation).
@@ -179,11 +180,18 @@ revocation:
     checked: {description: Whether a CRL of the certificate's issuer was given, type: bool, returned: always}
     revoked: {description: Whether that CRL lists the certificate's serial, type: bool, returned: always}
     date: {description: Revocation date (ISO 8601 UTC) when revoked, type: str, returned: always}
-    reason: {description: Revocation reason (keyCompromise, superseded, ...) when the CRL gives one, type: str, returned: always}
+    reason:
+      description: Revocation reason (for example keyCompromise or superseded) when the CRL gives one.
+      type: str
+      returned: always
     crl_issuer: {description: Issuer of the CRL used (RFC 4514), type: str, returned: always}
     crl_next_update: {description: The CRL's next update (ISO 8601 UTC), type: str, returned: always}
     crl_stale: {description: Whether that next update is past (a newer CRL should be fetched), type: bool, returned: always}
-    crl_verified: {description: Whether the CRL's signature was verified with the issuer's certificate (false when it is not at hand), type: bool, returned: always}
+    crl_verified:
+      description: Whether the CRL's signature was verified with the issuer's certificate (false when it is not at hand).
+      type: bool
+      returned: always
+      version_added: 1.2.0
 certificates:
   description: With O(certificates), one dict per entry (name, path, present, and the facts above or error).
   returned: when certificates is given

@@ -20,8 +20,8 @@ description:
     for O(service) and fits O(usage), the key matches the certificate, it is of the O(environment) range and
     not O(revoked), its path leads to one of the anchors given (O(ca_path), O(chain), else the official
     certificates of O(environment)), checked signature by signature, and it is valid today.
-  - The bundle's own CA certificates are links of the path, never anchors: a bundle with its own look-alike
-    IGC-Santé CAs is refused.
+  - The bundle's own CA certificates are links of the path, never anchors (a bundle with its own look-alike
+    IGC-Santé CAs is refused).
   - The bundle is read on the controller (an ansible-vault encrypted file works) and travels to the
     module in memory; it is never written on the target's disk (unless O(remote_src=true)).
   - Reads legacy (RC2-40, 3DES) and modern (AES, PBKDF2) bundles, as far as the target's
@@ -132,7 +132,13 @@ options:
         refused.
     type: str
   usage:
-    description: The ORG usage the certificate must fit (key usage and extended key usage).
+    description:
+      - The ORG usage the certificate must fit, a certificate without the extensions it needs is refused.
+      - C(auth_cli) (mutual-TLS client), key usage present with digitalSignature and extended key usage present with
+        clientAuth (or anyExtendedKeyUsage, which allows every purpose).
+      - C(sign) (SAML signature), key usage present with nonRepudiation or digitalSignature, and no extended key usage
+        limited to TLS purposes (clientAuth, serverAuth only, an authentication certificate).
+      - C(conf), key usage present with keyEncipherment, dataEncipherment or keyAgreement.
     type: str
     choices: [auth_cli, sign, conf]
   chain:

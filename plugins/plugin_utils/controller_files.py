@@ -19,6 +19,26 @@ from ansible.plugins.action import ActionBase
 
 #: what install_cryptography installs (the same package name on Debian and on the RHEL family)
 PACKAGE = "python3-cryptography"
+#: module options that carry a secret (a bundle, a key, a passphrase) to the target
+SECRET_OPTIONS = ("content", "passphrase", "key_passphrase", "keystore_passphrase", "privatekey_passphrase",
+                  "privatekey_content", "keystore_password")
+PIPELINING_WARNING = (
+    "%s: pipelining is off for this host, so the module's arguments (here: %s) are written to a temporary file on the "
+    "target before the module runs (Ansible removes it afterwards). Turn pipelining on (ANSIBLE_PIPELINING=true or "
+    "[connection] pipelining = True in ansible.cfg; with become, 'requiretty' must be off in sudoers) so that secrets "
+    "travel only through the connection.")
+
+
+def secrets_in(args):
+    """The names of the secret options that hold a value in a module's arguments (items included)."""
+    found = set(k for k in SECRET_OPTIONS if args.get(k) not in (None, ""))
+    for item in args.get("items") or []:
+        if isinstance(item, dict):
+            found.update(k for k in SECRET_OPTIONS if item.get(k) not in (None, ""))
+    for spec in args.get("stores") or []:
+        if isinstance(spec, dict) and spec.get("keystore_password") not in (None, ""):
+            found.add("keystore_password")
+    return sorted(found)
 
 
 def read_controller_file(action, src, what="src"):
@@ -70,10 +90,16 @@ class ControllerSrcAction(ActionBase):
         except AnsibleError as exc:
             result.update(failed=True, msg=to_text(exc))
             return result
+        secrets = secrets_in(args)
+        if secrets and not self._is_pipelining_enabled("new"):
+            result.setdefault("warnings", []).append(PIPELINING_WARNING % (self.MODULE, ", ".join(secrets)))
         module_result = self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
         if self.BOOTSTRAP is not None and module_result.get("cryptography_problem"):
             module_result = self._bootstrap(args, module_result, task_vars)
+        warnings = result.get("warnings", []) + module_result.get("warnings", [])
         result.update(module_result)
+        if warnings:
+            result["warnings"] = warnings
         return result
 
     def _bootstrap(self, args, module_result, task_vars):

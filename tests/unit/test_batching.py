@@ -53,7 +53,8 @@ def test_pkcs12_unpack_items_one_bad_item_changes_nothing(run_module, fx, tmp_pa
     items = bundles(fx, tmp_path)
     items[0]["content"] = b64(fx["p12_other"]["auth_cli"])  # another structure's bundle: would replace files
     items[1]["content"] = b64(fx["p12"]["auth_cli"])        # the AUTH_CLI bundle given for the SIGN service
-    result = run_module("pkcs12_unpack", items=items, passphrase=PASS, chain=lab_chain(fx))
+    # the other structure is of the lab's production range: the anchors of both lab ranges, so that item 0 passes
+    result = run_module("pkcs12_unpack", items=items, passphrase=PASS, chain=lab_chain(fx) + lab_chain(fx, "production"))
     assert result.get("failed") and result["msg"].startswith("items[1]: "), result
     assert "not '%s'" % SIGN in result["msg"] or SIGN in result["msg"]
     assert tree_hashes(str(tmp_path / "roc")) == before

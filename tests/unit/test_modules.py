@@ -89,9 +89,12 @@ def test_csr_bad_subject_input(run_module, tmp_path):
 
 
 # -------------------------------------------------------------------------------- pkcs12_unpack
-def lab_chain(fx):
-    """The lab's test-range ACI and ACR: the anchors the install modules trust (a bundle's own CAs never are)."""
-    return [read(fx["aci"]).decode(), read(fx["acr"]).decode()]
+def lab_chain(fx, environment="test"):
+    """The ACI and ACR of a lab range (the lab imitates both): the anchors the install modules trust (a bundle's own
+    CAs never are)."""
+    if environment == "test":
+        return [read(fx["aci"]).decode(), read(fx["acr"]).decode()]
+    return [read(os.path.join(fx["pki"], "igc", name)).decode() for name in ("ACI-EL-ORG.pem", "ACR-EL.pem")]
 
 
 def unpack_args(fx, tmp_path, usage="auth_cli", **extra):
