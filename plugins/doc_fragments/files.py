@@ -22,9 +22,9 @@ options:
     type: str
   backup:
     description:
-      - Keep replaced material aside as C(<name>.<timestamp>~), in the same folder: a new file written
-        like the others, with the owner, group and mode asked for the file (never the old file's, never
-        wider).
+      - Keep replaced material aside as C(<name>.<timestamp>~), in the same folder, as a new file
+        written like the others, with the owner, group and mode asked for the file (never the old
+        file's, never wider).
     type: bool
     default: true
   keep_backups:

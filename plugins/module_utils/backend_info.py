@@ -62,7 +62,7 @@ def run(module):
         crls = revocation.load_crls(params["crls"]) if params.get("crls") is not None else None
         if params.get("path"):
             what = "path %s" % params["path"]
-            certs = load_certificates(read_file(params["path"], "path"), what)
+            certs = load_certificates(read_file(params["path"], "path", follow=True), what)
         elif params.get("content") is not None:
             what = "content"
             certs = load_certificates(content_to_bytes(params["content"], "content"), "content")

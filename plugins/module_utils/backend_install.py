@@ -100,7 +100,7 @@ def anchors_of(params):
     with environment, the collection's official IGC-Santé ACR and ACI of that environment (pins checked)."""
     anchors = []
     if params.get("ca_path"):
-        anchors += load_certificates(read_file(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"])
+        anchors += load_certificates(read_file(params["ca_path"], "ca_path", follow=True), "ca_path %s" % params["ca_path"])
     for index, item in enumerate(params.get("chain") or []):
         anchors += load_certificates(content_to_bytes(item, "chain[%d]" % index), "chain[%d]" % index)
     if not anchors and params.get("environment"):
@@ -200,7 +200,7 @@ def bundle_bytes(params):
     if params.get("remote_src"):
         if not params.get("src"):
             raise RocError("src: required with remote_src=true")
-        return read_file(params["src"], "src")
+        return read_file(params["src"], "src", follow=True)
     if params.get("content") is None:
         raise RocError("src: give a bundle file on the controller (src) or its base64 content (content)")
     return content_to_bytes(params["content"], "content")

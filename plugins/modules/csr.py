@@ -20,6 +20,9 @@ description:
     C=<country>, ST=<state_province>, O=<organization>, OU=<structure_id>, CN=<service>.
   - An existing key is never silently replaced; a key that cannot be read or does not open with
     O(privatekey_passphrase) is an error. The CSR is rewritten only when its subject or key differs.
+  - An existing key that others may know is never adopted (an error names it) - a file owned by another
+    user than root or O(owner), or one whose mode lets other users read it. Remove it or use
+    O(regenerate=always).
   - Files are written atomically (temporary file in the same folder, then rename) with their owner,
     group and mode set before the first byte; a replaced key is kept aside when O(backup=true).
 author:
@@ -89,7 +92,9 @@ options:
     default: never
     choices: [never, always]
   mode:
-    description: Mode of the key file (octal string). A new key defaults to C(0600).
+    description:
+      - Mode of the key file (octal string), C(0600) when not given, whatever mode an existing file had.
+      - A mode that lets other users read the key (any bit of C(0007)) is refused.
     type: raw
   csr_mode:
     description: Mode of the CSR file.

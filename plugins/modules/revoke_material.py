@@ -14,9 +14,14 @@ short_description: Remove a revoked service's key material from a host
 version_added: 1.0.0
 description:
   - For a certificate made with errors, lost or stolen (seed, "Cycle de vie"), removes every file of the
-    service in C(<certs_dir>/<service>/) - key, certificate, chain, full chain, keystore, CSR, pending
-    renewal key - and the backups of its key, in one execution. The key is kept aside only with
-    O(keep_backup=true).
+    service in C(<certs_dir>/<service>/) - key, certificate, chain, full chain, combined file, keystore,
+    CSR, pending renewal key, the install record and every backup - in one execution, then the folder
+    when it is empty. Key material is kept aside only with O(keep_backup=true).
+  - Nothing is followed. A symbolic link at C(<certs_dir>/<service>) or above it, or anything but a
+    regular file in the folder (a link, a sub-folder, a FIFO...), is refused, naming it, before
+    anything is removed.
+  - Returns the facts of every certificate it removed (serial, fingerprint, dates), read before
+    removal, for the revocation record.
   - Revocation itself is done on the IGC-Santé platform (the esante.roc.revoke playbook writes the checklist).
 author:
   - esante.roc maintainers (@esante-roc)
@@ -25,11 +30,13 @@ attributes:
     description: Lists what would be removed.
     support: full
   diff_mode:
-    description: Shows the removed files; key material is never shown.
+    description: Shows the removed files; key material (decided by content, whatever the file's name) is never shown.
     support: full
 options:
   service:
-    description: The service name, for example C(Client_ROC_Annuaire_AMC).
+    description:
+      - The service name, for example C(Client_ROC_Annuaire_AMC). The whole value must be a name (letters,
+        digits, C(.), C(_), C(-), starting with a letter or digit).
     type: str
     required: true
   certs_dir:
@@ -37,7 +44,10 @@ options:
     type: path
     default: /etc/roc
   keep_backup:
-    description: Keep the key (and keystore) aside as C(<name>.<timestamp>~) instead of destroying it.
+    description:
+      - Keep every file holding key material (decided by content - the key, the combined file, the
+        keystore, the renewal key and their backups) aside as C(<name>.<timestamp>~), C(0600), root's,
+        instead of destroying it; everything else is removed.
     type: bool
     default: false
 """
@@ -62,6 +72,35 @@ backup_files:
   description: Files kept aside (only with keep_backup).
   returned: success
   type: dict
+certificates:
+  description:
+    - The facts of every certificate file removed (or that check mode would remove), read before
+      removal - what a revocation record keeps. A file that holds no certificate (a key, a keystore,
+      the install record) is not listed.
+    - Each entry is the facts of the file's first certificate (as esante.roc.certificate_info returns
+      them) and its C(path).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The file removed.
+      type: str
+    serial:
+      description: Serial number of the certificate.
+      type: str
+    sha256:
+      description: SHA-256 fingerprint of the certificate.
+      type: str
+    not_before:
+      description: Start of validity.
+      type: str
+    not_after:
+      description: End of validity.
+      type: str
+    subject:
+      description: The subject's fields.
+      type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

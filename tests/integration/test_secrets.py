@@ -22,7 +22,7 @@ def test_vvv_output_and_temp_folders_hold_no_secret(fx, tmp_path):
     inventory = tmp_path / "inventory.ini"
     inventory.write_text("h1 ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
     extra = ["-e", "roc_secrets_dir=%s" % (tmp_path / "out"), "-e", "roc_secrets_p12=%s" % fx["p12"]["auth_cli"],
-             "-e", "roc_secrets_aci=%s" % fx["aci"]]
+             "-e", "roc_secrets_aci=%s" % fx["aci"], "-e", "roc_secrets_acr=%s" % fx["acr"]]
     for name, value in secrets.items():
         extra += ["-e", "%s=%s" % (name, value)]
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"),

@@ -150,6 +150,10 @@ def test_key_files_never_wider_than_asked_not_even_for_an_instant(run_module, fx
     log = tmp_path / "modes.jsonl"
     env = {"PYTHONPATH": FAULTS, "ROC_FAULT": "watch-modes:0", "ROC_MODE_LOG": str(log)}
     args = dict(unpack_args(fx, tmp_path / "roc"), mode="0640", combined_path=str(tmp_path / "roc" / "combined.pem"))
+    # the host's install record key (/var/lib/esante-roc/record.key, 0600 whatever the mode asked here, made by the
+    # first install on a fresh host) exists before the watch: its own mode is proven in test_attacks_fs.py
+    assert run_module("pkcs12_unpack", **dict(args, dest=str(tmp_path / "first"),
+                                              combined_path=str(tmp_path / "first" / "combined.pem")))["changed"]
     assert run_module("pkcs12_unpack", _env=dict(env), **args)["changed"]
     # a replacement (backup links of the old key) and a keystore holding the key
     other = dict(args, content=b64(fx["p12_expired"]), allow_expired=True)
