@@ -44,7 +44,10 @@ def add(data, structure, service, certificates, date, reason, hosts=None):
     records = list(doc["records"])
     known = set(_hex(r.get("sha256")) for r in records)
     for facts in certificates or []:
-        if not facts or not facts.get("sha256") or _hex(facts["sha256"]) in known:
+        # the service's own certificates only: the CAs of its chain and combined files are not revoked with it
+        if not facts or not facts.get("sha256") or _hex(facts["sha256"]) in known or facts.get("is_ca"):
+            continue
+        if (facts.get("subject") or {}).get("service") not in (None, service):
             continue
         known.add(_hex(facts["sha256"]))
         records.append({

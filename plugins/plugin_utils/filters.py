@@ -29,11 +29,11 @@ def native(value):
     if isinstance(value, (list, tuple)):
         return [native(v) for v in value]
     if isinstance(value, str):
-        return str(value) if type(value) is not str else value
+        return str(value)  # an exact str comes back as it is
     if isinstance(value, int):
-        return int(value) if type(value) is not int else value
+        return int(value)
     if isinstance(value, float):
-        return float(value) if type(value) is not float else value
+        return float(value)
     return value
 
 

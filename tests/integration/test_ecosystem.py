@@ -54,7 +54,8 @@ def test_report_playbook_through_ansible_runner(fx, tmp_path):
                             capture_output=True, text=True, check=False,
                             env=dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"]))
     # nothing is installed on h1: the report runs through and fails as it must (certificates absent)
-    assert "esante.roc report CRITICAL: 2 certificates on 1 hosts" in result.stdout, result.stdout[-2000:]
+    # French by default (the report is read by French teams)
+    assert "rapport esante.roc CRITIQUE : 2 certificats sur 1 serveurs" in result.stdout, result.stdout[-2000:]
     status = (pdd / "artifacts").glob("*/status")
     assert [p.read_text() for p in status] == ["failed"]
     report = json.loads((tmp_path / "orders" / "report" / "report.json").read_text())
@@ -94,6 +95,9 @@ def test_demo_through_ansible_runner(fx, tmp_path):
         "roc_trust_igc_files": {"aci": os.path.join(pki, "igc", "ACI-EL-ORG-TEST.pem"),
                                 "acr": os.path.join(pki, "igc", "ACR-EL-TEST.cer")},
         "roc_trust_igc_pins": manifest["igc_pins"],
+        # the lab's own CAs: the install role checks the chains against them and writes them as the chain (the
+        # collection's official IGC-Santé certificates would refuse lab certificates)
+        "roc_ca_files": [os.path.join(pki, "igc", "ACI-EL-ORG-TEST.pem"), os.path.join(pki, "igc", "ACR-EL-TEST.pem")],
         "roc_trust_gie_anchors": [{"name": "lab-AC-SERVEUR", "src": os.path.join(pki, "gie", "AC-SERVEUR.pem")}],
         "roc_trust_system": False, "roc_trust_java": False, "roc_trust_bundle": True,
         "roc_middleware_keystore_password": "lab-only-ks"}}}

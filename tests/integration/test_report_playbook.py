@@ -62,7 +62,7 @@ def test_healthy_fleet_exits_zero(fx, tmp_path):
         install_bundle(fx["p12"]["sign"], str(tmp_path / host), SIGN)
     result = run_report(tmp_path, ("h1", "h2"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "esante.roc report OK: 4 certificates on 2 hosts" in result.stdout
+    assert "rapport esante.roc OK : 4 certificats sur 2 serveurs" in result.stdout  # French by default
     data = json.loads((tmp_path / "orders" / "report" / "report.json").read_text())
     assert data["status"] == "ok" and all(r["consistent"] and r["privatekey_match"] for r in data["rows"])
 
@@ -76,7 +76,7 @@ def test_near_expiry_and_mismatch_fail_the_run(fx, lab, tmp_path):
     install_bundle(short, str(tmp_path / "h2"), SIGN)  # a 5-day certificate, and not the one h1 holds
     result = run_report(tmp_path, ("h1", "h2"))
     assert result.returncode != 0
-    assert "esante.roc report CRITICAL: 4 certificates on 2 hosts" in result.stdout
+    assert "rapport esante.roc CRITIQUE : 4 certificats sur 2 serveurs" in result.stdout
     data = json.loads((tmp_path / "orders" / "report" / "report.json").read_text())
     first = data["rows"][0]
     assert (first["host"], first["service"], first["consistent"]) == ("h2", SIGN, False)

@@ -68,6 +68,8 @@ def lab_vars(fx, tmp_path, base):
     out = tmp_path / "out"
     return {
         "roc_environment": "test",
+        # the download path, asked for (the default is now the certificates that travel with the collection)
+        "roc_trust_igc_source": "download",
         "roc_trust_download_base": base,
         "roc_trust_download_dir": str(tmp_path / "downloads"),
         "roc_trust_igc_pins": {"acr": fingerprint(fx["acr"]), "aci": fingerprint(fx["aci"]).lower()},

@@ -64,7 +64,7 @@ CA_KU = key_usage(key_cert_sign=True, crl_sign=True)
 CLIENT = [ExtendedKeyUsageOID.CLIENT_AUTH]
 
 
-def make(subject, public_key, issuer_name, signer, ca=None, ku=AUTH_KU, eku=CLIENT, start=None, days=365):
+def make(subject, public_key, issuer_name, signer, ca=None, ku=AUTH_KU, eku=CLIENT, start=None, days=365):  # pylint: disable=dangerous-default-value
     """A certificate; ca: None (a leaf) or the pathLenConstraint of a CA ('none' for no constraint, False for a
     CA certificate without CA:TRUE)."""
     start = start or now() - datetime.timedelta(minutes=5)
@@ -83,7 +83,7 @@ def make(subject, public_key, issuer_name, signer, ca=None, ku=AUTH_KU, eku=CLIE
     return builder.sign(signer, hashes.SHA256())
 
 
-def ca_pair(cn, base=TEST_OU, issuer=None, pathlen="none", ku=CA_KU, **kwargs):
+def ca_pair(cn, base=TEST_OU, issuer=None, pathlen="none", ku=CA_KU, **kwargs):  # pylint: disable=dangerous-default-value
     """(certificate, key) of a CA, self-signed or signed by issuer (certificate, key)."""
     key = new_key()
     issuer_cert, issuer_key = issuer or (None, key)
@@ -491,7 +491,7 @@ def malformed(fx, tmp_path_factory):
 
 def test_malformed_extensions_certificate_info_single_and_fleet(run_module, fx, malformed):
     with pytest.raises(ValueError):
-        x509.load_pem_x509_certificate(read(malformed["leaf"])).extensions  # what the modules must not show
+        _ = x509.load_pem_x509_certificate(read(malformed["leaf"])).extensions  # what the modules must not show
     for name in ("leaf", "ca"):
         result = run_module("certificate_info", path=malformed[name])
         refused(result, malformed[name], "malformed")

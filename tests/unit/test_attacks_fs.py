@@ -605,8 +605,8 @@ def test_trust_bundle_attacks(mod, fx, tmp_path, kind):
         os.mkfifo(path)
     else:
         with open(path, "wb") as handle:
-            handle.write(b"# esante.roc anchor: old\n" + (b"\xff\xfe bad\n" if kind == "not-utf8" else
-                                                           "Côte-d'Or\n".encode("utf-8")))
+            bad = b"\xff\xfe bad\n" if kind == "not-utf8" else "Côte-d'Or\n".encode("utf-8")
+            handle.write(b"# esante.roc anchor: old\n" + bad)
     before = tree(str(tmp_path))
     msg = refused(mod("trust_anchor", timeout=60, anchors=lab_trust(fx), store="bundle", bundle_path=path), path)
     if kind.startswith("not-"):

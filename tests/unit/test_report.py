@@ -41,8 +41,8 @@ def test_fleet_report_status_sorting_and_consistency(fx, realworld):
     expired = facts_of(os.path.join(realworld, "TEST-ORG-SIGN-leaf.pem"))
     rows = [entry("h1", "chu", "Client_ROC_Annuaire_AMC", good), entry("h2", "chu", "Client_ROC_Annuaire_AMC", good)]
     ok = report.fleet_report(rows)
-    assert ok["status"] == "ok" and ok["counts"] == {"certificates": 2, "hosts": 2, "warning": 0, "critical": 0,
-                                                    "revoked": 0}
+    assert ok["status"] == "ok"
+    assert ok["counts"] == {"certificates": 2, "hosts": 2, "warning": 0, "critical": 0, "revoked": 0}
     assert all(r["consistent"] for r in ok["rows"])
     mixed = report.fleet_report(rows[:1] + [entry("h2", "chu", "Client_ROC_Annuaire_AMC", other),
                                             entry("h3", "ch", "Client_ROC_WebServices_AMC", expired),
@@ -54,9 +54,9 @@ def test_fleet_report_status_sorting_and_consistency(fx, realworld):
     # French by default (read by French teams), English on request
     assert mixed["summary"].startswith("rapport esante.roc CRITIQUE : 4 certificats sur 3 serveurs")
     english = report.fleet_report(rows[:1] + [entry("h2", "chu", "Client_ROC_Annuaire_AMC", other),
-                                                               entry("h3", "ch", "Client_ROC_WebServices_AMC", expired),
-                                                               entry("h3", "ch", "Client_ROC_Annuaire_AMC",
-                                                                     {"present": False})], language="en")
+                                              entry("h3", "ch", "Client_ROC_WebServices_AMC", expired),
+                                              entry("h3", "ch", "Client_ROC_Annuaire_AMC", {"present": False})],
+                                  language="en")
     assert english["summary"].startswith("esante.roc report CRITICAL: 4 certificates on 3 hosts")
     soon = dict(good, not_after=(datetime.datetime.now(UTC) + datetime.timedelta(days=20, hours=1)).strftime(
         report.ISO))
