@@ -24,7 +24,7 @@ export ANSIBLE_CONFIG := $(TOP)/ansible.cfg
 export ROC_LAB_DIR := $(LAB)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help deps venv venv-oldest lab images collection demo demo-down bench release test lint sanity unit integration molecule clean
+.PHONY: help deps venv venv-oldest lab images collection demo demo-down bench release test lint sanity unit integration molecule matrix clean
 
 help:
 	@sed -n '2,4p' Makefile
@@ -88,7 +88,7 @@ release: venv
 test: deps venv venv-oldest lab images collection
 	@bash tests/run_all.sh
 
-lint sanity unit integration molecule: deps venv venv-oldest lab images collection
+lint sanity unit integration molecule matrix: deps venv venv-oldest lab images collection
 	@bash tests/run_all.sh $@
 
 clean:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test of esante.roc, in order: lint, sanity, unit, integration, molecule (or the parts named as arguments).
+# Every test of esante.roc, in order: lint, sanity, unit, integration, molecule, matrix (or the parts named as arguments).
 # Each part records how many checks passed and failed; the last line sums them all:
 #   N passed, N failed
 # Exit status is non-zero when anything failed. Called by `make test` (which sets up the venvs,
@@ -12,7 +12,7 @@ out="$top/tests/output/results"
 rm -rf "$out"
 mkdir -p "$out"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(lint sanity unit integration molecule)
+[ ${#parts[@]} -eq 0 ] && parts=(lint sanity unit integration molecule matrix)
 export PATH="$top/.venv/bin:$PATH"
 
 record() { # name passed failed
@@ -102,8 +102,16 @@ for part in "${parts[@]}"; do
       done
     done
     ;;
+  matrix)
+    # the support matrix (tests/matrix/versions.txt): each cell's sanity / unit / playbooks is one check
+    ROC_MATRIX_OUT="$out/matrix" bash "$top/tests/matrix.sh" >"$out/matrix.log" 2>&1
+    while read -r _word name rc; do
+      if [ "$rc" = 0 ]; then record "matrix-$name" 1 0; else record "matrix-$name" 0 1; fi
+    done < <(grep '^check ' "$out/matrix.log")
+    grep -q '^check ' "$out/matrix.log" || record matrix-ran 0 1
+    ;;
   *)
-    echo "unknown part: $part (lint, sanity, unit, integration, molecule)" >&2
+    echo "unknown part: $part (lint, sanity, unit, integration, molecule, matrix)" >&2
     exit 2
     ;;
   esac
