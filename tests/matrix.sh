@@ -14,6 +14,7 @@ venvs="$top/.venv-matrix"
 mkdir -p "$venvs"
 versions="$top/tests/matrix/versions.txt"
 only="${ROC_MATRIX_ONLY:-}"  # e.g. "core 2.15" to run one line
+core_reqs=$(md5sum "$top/tests/matrix/requirements-core.txt" | cut -c1-8)  # a venv is made again when they change
 
 pip_install() { # venv requirement...
   local venv=$1
@@ -52,13 +53,14 @@ while read -r kind version requirement rest; do
   [ -z "$only" ] || [ "$only" = "$kind $version" ] || continue
   if [ "$kind" = core ]; then
     venv="$venvs/core-$version"
-    if [ ! -f "$venv/.stamp-$requirement" ]; then
+    if [ ! -f "$venv/.stamp-$requirement-$core_reqs" ]; then
       rm -rf "$venv"
       python3 -m venv "$venv" && pip_install "$venv" "$requirement" -r "$top/tests/matrix/requirements-core.txt" \
-        && touch "$venv/.stamp-$requirement" || { echo "check core-$version-venv 1"; continue; }
+        && touch "$venv/.stamp-$requirement-$core_reqs" || { echo "check core-$version-venv 1"; continue; }
     fi
     check "core-$version-sanity" env ROC_SANITY_BIN="$venv/bin" bash "$top/tests/sanity.sh" --requirements
-    check "core-$version-unit" env ROC_REUSE_FIXTURES=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+    # two workers (the fixtures are only read here: ROC_REUSE_FIXTURES)
+    check "core-$version-unit" env ROC_REUSE_FIXTURES=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider -n 2 \
       --junitxml="$out/core-$version-unit.xml" "$top/tests/unit"
     check "core-$version-playbooks" playbooks "$venv/bin" "$venv/bin/python" "core-$version-playbooks"
   elif [ "$kind" = target ]; then
