@@ -20,6 +20,7 @@ class FilterModule(object):
             "structure_id": wrap(identifiers.structure_id),
             "structure_problems": wrap(structures.problems),
             "structure_services": wrap(structures.services),
+            "ready_services": wrap(structures.ready_services),
             "igc_subject": wrap(structures.subject),
             "service_paths": wrap(structures.service_paths),
             "middleware_paths": wrap(structures.middleware_paths),

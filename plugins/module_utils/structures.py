@@ -169,6 +169,26 @@ def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
     return out
 
 
+def ready_services(structure, issued=None, key_share=True, key_host=True):
+    """The services of a structure whose material a host can have now: the p12-path ones (the bundle is in the
+    inventory) and the csr-path ones whose issued certificate is in the order folder (`issued`: the paths or names
+    of the `<service>.crt` files found there). With key_share false, a host that is not its structure's key host
+    gets no csr-path service (the key stays on its key host). The install role installs these, the middleware role
+    names them: both call this with the same inputs."""
+    names = set()
+    for item in issued or []:
+        base = str(item).rstrip("/").split("/")[-1]
+        if base.endswith(".crt") and not base.endswith(".renew.crt"):
+            names.add(base[:-len(".crt")])
+    out = []
+    for entry in services(structure):
+        if entry["delivery"] == "p12":
+            out.append(entry)
+        elif entry["service"] in names and (key_share or key_host):
+            out.append(entry)
+    return out
+
+
 MIDDLEWARE_FILES = ("privatekey", "certificate", "chain", "fullchain", "combined")
 
 
