@@ -159,6 +159,8 @@ def write_inventory(n):
         "roc_trust_igc_files": {"aci": os.path.join(igc, "ACI-EL-ORG-TEST.pem"),
                                 "acr": os.path.join(igc, "ACR-EL-TEST.cer")},
         "roc_trust_igc_pins": manifest["igc_pins"],
+        # the lab's own IGC CAs: the anchors of the install modules and the chain they write (1.2.0 and later)
+        "roc_ca_files": [os.path.join(igc, "ACI-EL-ORG-TEST.pem"), os.path.join(igc, "ACR-EL-TEST.pem")],
         "roc_trust_igc_names": {"acr": "lab-ACR-EL-TEST", "aci": "lab-ACI-EL-ORG-TEST"},
         "roc_trust_gie_anchors": [
             {"name": "lab-GIE-ROOT", "src": os.path.join(gie, "GIE-LAB-ROOT.pem")},

@@ -177,7 +177,7 @@ def ready_services(structure, issued=None, key_share=True, key_host=True):
     names them: both call this with the same inputs."""
     names = set()
     for item in issued or []:
-        base = str(item).rstrip("/").split("/")[-1]
+        base = str(item).rstrip("/").rsplit("/", maxsplit=1)[-1]
         if base.endswith(".crt") and not base.endswith(".renew.crt"):
             names.add(base[:-len(".crt")])
     out = []
