@@ -15,7 +15,7 @@ COLL_DIR   := $(COLL_PATH)/ansible_collections/esante/roc
 LAB        := $(TOP)/.lab
 VERSION    := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL    := $(BUILD)/esante-roc-$(VERSION).tar.gz
-APT_PKGS   := podman catatonit runc debootstrap uidmap slirp4netns fuse-overlayfs openssl openssh-client default-jre-headless rsync git
+APT_PKGS   := podman catatonit runc debootstrap uidmap slirp4netns fuse-overlayfs openssl openssh-client default-jre-headless rsync git prometheus libfaketime
 FLEET_N    ?= 2
 
 export CONTAINERS_CONF := $(TOP)/tests/lab/containers.conf

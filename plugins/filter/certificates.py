@@ -22,6 +22,24 @@ def _report(name):
     return call
 
 
+def doctor_report(results, hosts=None, language="fr", fail_on="warning"):
+    """doctor.report over {host: result}. With `hosts`, `results` is hostvars: only those hosts' registered
+    `__roc_doctor` is read (made plain data there, never the whole hostvars)."""
+    from ansible_collections.esante.roc.plugins.module_utils import doctor
+    from ansible_collections.esante.roc.plugins.plugin_utils.filters import native
+    if hosts is not None:
+        picked = {}
+        for host in native(hosts):
+            try:
+                picked[host] = native(results[host].get("__roc_doctor"))
+            except (KeyError, AttributeError):
+                picked[host] = None
+        results = picked
+    else:
+        results = native(results)
+    return doctor.report(results, native(language), native(fail_on))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -30,4 +48,5 @@ class FilterModule(object):
             "fleet_report": wrap(_report("fleet_report")),
             "fleet_report_html": wrap(_report("report_html")),
             "fleet_entries": wrap(_report("fleet_entries")),
+            "doctor_report": doctor_report,
         }

@@ -20,10 +20,10 @@ prefix="${ROC_FLEET_PREFIX:-roc-lab}"
 base_port="${ROC_FLEET_BASE_PORT:-22200}"
 mirror="${ROC_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # Bump when the package list changes: images are cached by this revision.
-image_rev=3
+image_rev=4
 packages="python3,python3-cryptography,python3-cffi-backend,openssh-server,systemd,systemd-sysv,dbus,openssl,ca-certificates,iproute2,procps,sudo,xmlsec1,nginx-light,curl"
-# Installed in a second stage (their scripts need /proc): Java for keytool.
-packages_stage2="default-jre-headless"
+# Installed in a second stage (their scripts need /proc): Java for keytool and the JDK HttpClient lab client, node_exporter for the monitoring role.
+packages_stage2="default-jre-headless prometheus-node-exporter"
 
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/containers.conf}"
 
