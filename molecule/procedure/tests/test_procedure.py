@@ -51,6 +51,43 @@ def test_mutual_tls_refused_with_a_foreign_client_certificate(host):
     assert "Client certificate" not in result.stdout
 
 
+FILES = __import__("os").path.join(__import__("os").path.dirname(__import__("os").path.dirname(__file__)), "files")
+AMC_SERVER = ("timeout 60 openssl s_server -accept 127.0.0.1:{port} -www -naccept 1 -cert /opt/lab-amc/server.pem "
+              "-key /opt/lab-amc/server.key -CAfile /tmp/client-ca.pem -Verify 2 -verify_return_error "
+              ">/tmp/s_server_{port}.log 2>&1 &")
+
+
+def amc_server(host, port):
+    """The lab AMC directory stand-in: it demands a client certificate of the lab IGC ranges (one connection)."""
+    host.run("cat /opt/lab-amc/client-ca-*.pem > /tmp/client-ca.pem")
+    host.run("sh -c '%s'" % AMC_SERVER.format(port=port).replace("'", "'\\''"))
+    host.run("for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltn | grep -q :%d && exit 0; sleep 0.3; done" % port)
+
+
+def put(host, name):
+    with open(__import__("os").path.join(FILES, name), encoding="utf-8") as handle:
+        host.run("cat > /tmp/%s <<'ROC_EOF'\n%sROC_EOF" % (name, handle.read()))
+
+
+def test_java_client_mutual_tls_with_the_configured_keystore_and_truststore(host):
+    """JDK HttpClient, javax.net.ssl keystore and truststore loaded as the middleware configuration names them."""
+    put(host, "RocClient.java")
+    amc_server(host, 8447)
+    result = host.run("cd /tmp && timeout 120 java -Djava.net.preferIPv4Stack=true RocClient.java "
+                      "/etc/roc/middleware/roc.properties lab-only-keystore lab-only-changeit https://localhost:8447/")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "status 200" in result.stdout and "client certificate seen" in result.stdout, result.stdout
+
+
+def test_python_client_mutual_tls_with_the_configured_pem_files(host):
+    """The standard ssl module with the PEM files of the middleware configuration."""
+    put(host, "roc_client.py")
+    amc_server(host, 8448)
+    result = host.run("timeout 60 python3 /tmp/roc_client.py /etc/roc/middleware/roc.properties localhost 8448")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "client certificate seen" in result.stdout, result.stdout
+
+
 def test_server_refused_when_the_amc_side_is_not_trusted(host):
     base = "%s/%s/%s" % (CERTS, AUTH, AUTH)
     result = handshake(host, 8446, "-cert %s.crt -key %s.key" % (base, base), ca="%s.chain.pem" % base)
