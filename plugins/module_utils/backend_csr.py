@@ -7,13 +7,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
+import re
 
 from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     NameOID, RocError, hashes, key_matches, key_size, load_private_key, private_key_pem, public_key_sha256,
     rsa, key_file_holds, serialization, x509)
-from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular, regular_exists, resolve_uid
+from ansible_collections.esante.roc.plugins.module_utils.writer import check_key_file, read_regular, regular_exists
 
 _SPEC = dict(
     privatekey_path=dict(type="path", required=True),
@@ -35,18 +35,31 @@ _SPEC = dict(
 ARGUMENT_SPEC, REQUIRED = common.with_items(_SPEC, ("privatekey_path", "csr_path", "service"))
 
 
+# RFC 5280 upper bounds (ub-common-name, ub-organization-name, ub-organizational-unit-name, ub-state-name), counted
+# in UTF-8 bytes as cryptography counts them
+_UPPER_BOUNDS = (("service", "CN", 64), ("organization", "O", 64), ("structure_id", "OU", 64),
+                 ("state_province", "ST", 128))
+_COUNTRY = re.compile(r"[A-Za-z]{2}\Z")
+_DIGITS = re.compile(r"[0-9]+\Z")
+
+
 def subject_name(params):
     """The X.509 subject of an ORG certificate request, in the IGC-Santé order."""
     for option in ("service", "organization", "structure_id"):
         if not (params.get(option) or "").strip():
             raise RocError("%s: must not be empty" % option)
     country = params.get("country") or "FR"
-    if len(country) != 2 or not country.isalpha():
-        raise RocError("country: '%s' is not a two-letter ISO 3166 code" % country)
+    if not _COUNTRY.match(country):
+        raise RocError("country: '%s' is not a two-letter ISO 3166 code (ASCII letters, such as FR)" % country)
     structure_id = params["structure_id"].strip()
-    if not structure_id.isdigit():
+    if not _DIGITS.match(structure_id):
         raise RocError("structure_id: '%s' must be the identifier type digit followed by the identifier "
-                       "(digits only, e.g. 1 + FINESS)" % structure_id)
+                       "(ASCII digits only, e.g. 1 + FINESS)" % structure_id)
+    for option, attribute, bound in _UPPER_BOUNDS:
+        value = structure_id if option == "structure_id" else params.get(option)
+        if value and len(value.encode("utf-8")) > bound:
+            raise RocError("%s: '%s...' is %d bytes long (UTF-8); the %s of a certificate holds at most %d" % (
+                option, value[:32], len(value.encode("utf-8")), attribute, bound))
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, country.upper())]
     if params.get("state_province"):
         attrs.append(x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, params["state_province"]))
@@ -67,20 +80,8 @@ def existing_key(params, check_mode=False):
     if found is None:
         return None
     data, st = found
-    try:
-        trusted = set([0, os.geteuid(), resolve_uid(params.get("owner"))])
-    except RocError:
-        if not check_mode:
-            raise
-        trusted = set([0, os.geteuid()])  # an owner an earlier task of the check run would create
-    if st.st_uid not in trusted:
-        raise RocError("privatekey_path: %s belongs to uid %d, not to root or the owner asked: another user made it "
-                       "or can replace it, so its key is not adopted; remove it (a new key is made) or set "
-                       "regenerate=always" % (os.path.abspath(path), st.st_uid))
-    if st.st_mode & 0o007:
-        raise RocError("privatekey_path: %s has mode %04o: other users could read this key, so it is not adopted; "
-                       "remove it (a new key is made) or set regenerate=always"
-                       % (os.path.abspath(path), st.st_mode & 0o7777))
+    check_key_file(st, path, "privatekey_path", params.get("owner"), check_mode,
+                   "remove it (a new key is made) or set regenerate=always")
     return load_private_key(data, params.get("privatekey_passphrase"), "privatekey_path %s" % path)
 
 

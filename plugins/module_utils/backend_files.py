@@ -35,11 +35,19 @@ ARGUMENT_SPEC = dict(
 
 
 def validator(module, command, label):
+    """The check of a file's new content: the command split now (a command that cannot be split, an unbalanced
+    quote say, is refused before anything is written), run on the temporary copy at commit."""
     if "%s" not in command:
         raise RocError("%s: validate must contain %%s (the path of the new content)" % label)
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise RocError("%s: validate '%s' cannot be split into a command and its arguments (%s)" % (label, command, exc))
+    if not words:
+        raise RocError("%s: validate is empty" % label)
 
     def check(tmp):
-        argv = [part.replace("%s", tmp) for part in shlex.split(command)]
+        argv = [part.replace("%s", tmp) for part in words]
         rc, out, err = module.run_command(argv)
         if rc != 0:
             raise RocError("%s: validation '%s' failed (rc %d), the previous file is kept: %s" % (

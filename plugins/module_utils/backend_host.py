@@ -14,7 +14,7 @@ import re
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     CRYPTOGRAPHY_MIN_VERSION, CRYPTOGRAPHY_VERSION, RocError, cryptography_problem)
 
-GROUP_RE = re.compile(r"^[a-z_][a-z0-9_-]*[$]?$")
+GROUP_RE = re.compile(r"^[a-z_][a-z0-9_-]*[$]?\Z")
 
 ARGUMENT_SPEC = dict(
     group=dict(type="str"),

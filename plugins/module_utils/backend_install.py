@@ -21,6 +21,7 @@ from ansible_collections.esante.roc.plugins.module_utils.loader import (
     PEM_BLOCK, RocError, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
     fingerprint_sha256, key_matches, load_certificates, load_pkcs12, load_private_key, normalize_fingerprint,
     private_key_pem, read_file, key_file_holds, validate_path)
+from ansible_collections.esante.roc.plugins.module_utils.writer import check_key_at, read_key_file
 
 # the checks of both install modules (their documentation: doc fragment esante.roc.trust)
 CHECK_OPTIONS = dict(
@@ -37,6 +38,9 @@ CHECK_OPTIONS = dict(
 NO_ANCHOR = ("no anchor given: give ca_path or chain (the IGC-Santé ACI and ACR), or environment for the collection's "
              "official IGC-Santé certificates (allow_unanchored is for a lab only)")
 SERVICE_NAME = re.compile(igc.SERVICE_NAME_PATTERN)
+# a key file found on the target is used as it is only when nobody else could know or replace it
+KEY_REMEDY = ("check that it is the key made for this service, then give it to root (or the owner asked) with mode 0600 "
+              "(0640 with group), or make a new key with esante.roc.csr")
 
 # what the middleware reads, committed with the material it names (one execution, one commit)
 MIDDLEWARE_OPTIONS = dict(
@@ -120,10 +124,12 @@ def verify_leaf(cert, key, candidates, params, what, source=None):
     problem = igc.service_problem(cert, params.get("service"))
     if problem:
         raise RocError("%s: %s" % (what, problem))
-    if params.get("usage"):
-        problem = igc.usage_problem(cert, params["usage"], what)
+    usage = expected_usage(params)
+    if usage:
+        problem = igc.usage_problem(cert, usage, what)
         if problem:
-            raise RocError("%s: %s" % (what, problem))
+            raise RocError("%s: %s%s" % (what, problem, "" if params.get("usage") else (
+                " (the usage of service %s; give usage to say another)" % params["service"])))
     if is_ca(cert, what):
         raise RocError("%s: the certificate is a CA certificate, not a service certificate" % what)
     if key is not None and not key_matches(key, cert):
@@ -148,12 +154,25 @@ def verify_leaf(cert, key, candidates, params, what, source=None):
     return chain
 
 
+def expected_usage(params):
+    """The usage a certificate must fit: usage, else the one of service when it is an IGC-Santé ROC service
+    (Client_ROC_Annuaire_AMC: auth_cli, Client_ROC_WebServices_AMC: sign), else none."""
+    return params.get("usage") or igc.DEFAULT_SERVICES.get(params.get("service"))
+
+
+def _folder(path):
+    return os.path.dirname(os.path.abspath(path))
+
+
 def install(params, writer, key, cert, chain, paths, key_bytes=None, key_passphrase=None):
-    """Plan key (optional), certificate, chain, fullchain and combined file (the caller commits)."""
+    """Plan key (optional), certificate, chain, fullchain and combined file (the caller commits). A folder made
+    for a file holding key material (the key, the combined file, the keystore) is made 0700 (0750 with group),
+    whatever else goes in it."""
     owner, group = params["owner"], params["group"]
-    for path in paths.values():
-        if path:
-            common.ensure_parent(writer, path, path == paths.get("privatekey"), owner, group)
+    keyed = set(_folder(p) for p in (paths.get("privatekey"), paths.get("combined"), params.get("keystore_path")) if p)
+    given = [p for p in paths.values() if p]
+    for path in sorted(given, key=lambda p: _folder(p) not in keyed):  # the key folders first: made as such
+        common.ensure_parent(writer, path, _folder(path) in keyed, owner, group)
     if key_bytes is not None:
         writer.plan(paths["privatekey"], key_bytes, mode=params["mode"], owner=owner, group=group,
                     backup=params["backup"], sensitive=True, default_mode=0o600, label="privatekey_path",
@@ -297,6 +316,9 @@ def plan_certificate(module, params, writer):
     precheck(params)
     expected = fastpath.inputs(params, source)
     renewal = params.get("next_privatekey_path") and os.path.exists(params["next_privatekey_path"])
+    if not renewal and not params.get("privatekey_content"):
+        # the key used as it is must be trusted now, whatever the record says
+        check_key_at(params["privatekey_path"], "privatekey_path", params.get("owner"), module.check_mode, KEY_REMEDY)
     if not renewal:
         done = fastpath.unchanged(expected, params, params["path"])
         if done is not None:
@@ -312,7 +334,7 @@ def plan_certificate(module, params, writer):
                                "privatekey_content")
         key_bytes = private_key_pem(key, passphrase)
     else:
-        key, key_bytes, swap = _renewal_key(params, cert, passphrase)
+        key, key_bytes, swap = _renewal_key(params, cert, passphrase, module.check_mode)
         if key is None and not os.path.exists(key_path):
             if module.check_mode:
                 # every check but the key's: a certificate the real run would refuse is refused now
@@ -320,7 +342,7 @@ def plan_certificate(module, params, writer):
                 return _predicted_without_key(params, writer, cert, key_path, chain)
             raise RocError("privatekey_path: %s does not exist on the target (make it with esante.roc.csr)" % key_path)
         if key is None:
-            key_read = read_file(key_path, "privatekey_path")
+            key_read = read_key_file(key_path, "privatekey_path", params.get("owner"), module.check_mode, KEY_REMEDY)[0]
             key = load_private_key(key_read, passphrase, "privatekey_path %s" % key_path)
     # certificates after the leaf in its file are links of the path; the anchors are chain / ca_path only
     chain = verify_leaf(cert, key, bundled, params, "certificate", source)
@@ -353,13 +375,14 @@ def _predicted_without_key(params, writer, cert, key_path, chain):
             "predicted_without_key": key_path}
 
 
-def _renewal_key(params, cert, passphrase):
+def _renewal_key(params, cert, passphrase, check_mode=False):
     """(key, key bytes, swap): the renewal key waiting at next_privatekey_path when the certificate is its
-    own; (None, None, False) when there is none or the certificate belongs to the live key."""
+    own; (None, None, False) when there is none or the certificate belongs to the live key. A waiting key that
+    others could know or replace is refused."""
     path = params.get("next_privatekey_path")
     if not path or not os.path.exists(path):
         return None, None, False
-    data = read_file(path, "next_privatekey_path")
+    data = read_key_file(path, "next_privatekey_path", params.get("owner"), check_mode, KEY_REMEDY)[0]
     key = load_private_key(data, passphrase, "next_privatekey_path %s" % path)
     if not key_matches(key, cert):
         return None, None, False

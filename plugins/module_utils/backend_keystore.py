@@ -14,7 +14,11 @@ from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, key_matches, load_certificates, load_pkcs12, load_private_key, pkcs12, read_file, same_private_key,
     serialization, to_bytes_passphrase)
-from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular, regular_exists
+from ansible_collections.esante.roc.plugins.module_utils.writer import read_key_file, read_regular, regular_exists
+
+# a key file is put in a keystore only when nobody else could know or replace it
+KEY_REMEDY = ("check that it is the key made for this service, then give it to root (or the owner asked) with mode 0600 "
+              "(0640 with group)")
 
 _SPEC = dict(
     path=dict(type="path", required=True),
@@ -69,8 +73,9 @@ def plan(module, params, writer):
         writer.diff.append({"before_header": params["path"], "after_header": params["path"], "before": "",
                             "after": "<keystore made from files an earlier task installs: %s>\n" % ", ".join(missing)})
         return {"path": os.path.abspath(params["path"]), "alias": params["alias"], "predicted_from_missing": missing}
-    key = load_private_key(read_file(params["privatekey_path"], "privatekey_path"),
-                           params.get("privatekey_passphrase"), "privatekey_path %s" % params["privatekey_path"])
+    key_bytes = read_key_file(params["privatekey_path"], "privatekey_path", params.get("owner"), module.check_mode,
+                              KEY_REMEDY)[0]
+    key = load_private_key(key_bytes, params.get("privatekey_passphrase"), "privatekey_path %s" % params["privatekey_path"])
     cert = load_certificates(read_file(params["certificate_path"], "certificate_path"),
                              "certificate_path %s" % params["certificate_path"])[0]
     chain = []

@@ -17,7 +17,7 @@ from ansible_collections.esante.roc.plugins.module_utils import backend_host, co
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
     RocError, certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
     normalize_fingerprint, not_valid_after, pkcs12, to_bytes_passphrase)
-from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter, read_regular
+from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter, list_folder, read_regular
 
 # Per-family layout of the system trust store (linux-system-roles/certificate does the same).
 SYSTEM_STORES = {
@@ -30,7 +30,7 @@ FAMILY_IDS = {
     "redhat": ("rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "scientific", "redhat"),
     "suse": ("sles", "sled", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "suse"),
 }
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # \Z: "$" would take a name ending with a newline
 BUNDLE_MARK = "# esante.roc anchor: "
 
 STORES = ("system", "bundle", "java")
@@ -136,6 +136,26 @@ def expand_anchors(anchors, state):
     return expanded
 
 
+def with_numbered(expanded, state, existing, fold=False):
+    """expanded, where state=absent: an anchor given by its name only stands for its own entry and for the numbered
+    ones a file of several certificates was split into (<name>-1, <name>-2 ...), found among `existing` (file names
+    without suffix, bundle labels, keystore aliases; `fold`: compared in lower case, as keytool keeps aliases)."""
+    if state != "absent":
+        return expanded
+    names = set(n.lower() if fold else n for n, _cert in expanded)
+    out = []
+    for name, cert in expanded:
+        out.append((name, cert))
+        if cert is not None:
+            continue
+        pattern = re.compile(re.escape(name.lower() if fold else name) + r"-([1-9][0-9]{0,5})\Z")
+        found = [(int(match.group(1)), other) for other, match in ((o, pattern.match(o)) for o in existing)
+                 if match and other not in names]
+        out.extend((other, None) for _number, other in sorted(found))
+        names.update(other for _number, other in found)
+    return out
+
+
 def anchor_result(name, cert, path, action):
     result = {"name": name, "path": path, "action": action}
     if cert is not None:
@@ -151,6 +171,10 @@ def run_system(module, params, writer, expanded):
     directory = params.get("store_dir") or layout["dir"]
     results = []
     common.ensure_parent(writer, os.path.join(directory, "x"), False)
+    if params["state"] == "absent":
+        suffix = layout["suffix"]
+        files = [n[:-len(suffix)] for n in (list_folder(directory, "store_dir") or []) if n.endswith(suffix)]
+        expanded = with_numbered(expanded, "absent", files)
     for name, cert in expanded:
         path = os.path.join(directory, name + layout["suffix"])
         if params["state"] == "present":
@@ -176,6 +200,7 @@ def run_bundle(module, params, writer, expanded):
     if not path:
         raise RocError("bundle_path: required with store=bundle")
     blocks = _read_bundle(path)
+    expanded = with_numbered(expanded, params["state"], list(blocks))
     for name, cert in expanded:
         if params["state"] == "present":
             blocks[name] = certificate_pem(cert).decode("ascii")
@@ -246,6 +271,7 @@ def run_java(module, params, writer, expanded):
         present = _keystore_entries_read(old, password)
         if present is None:
             present = _keystore_entries(module, _find_keytool(module, params), old, env)
+    expanded = with_numbered(expanded, params["state"], list(present), fold=True)
     wanted = dict((name, cert) for name, cert in expanded)
     actions = {}
     for name, cert in expanded:

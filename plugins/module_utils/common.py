@@ -12,6 +12,8 @@ import binascii
 import os
 import re
 
+from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.esante.roc.plugins.module_utils.loader import RocError, require_cryptography
 from ansible_collections.esante.roc.plugins.module_utils.writer import HIDDEN, FileWriter, holds_key
 
@@ -40,7 +42,10 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]{64,}\Z")
 
 
 def _holds_key_text(value):
-    data = value.encode("utf-8", "surrogateescape")
+    try:
+        data = value.encode("utf-8", "surrogateescape")
+    except UnicodeError:  # a lone surrogate (refused by check_arguments, still looked at here)
+        data = value.encode("utf-8", "surrogatepass")
     if holds_key(data):
         return True
     if _BASE64.match(value):  # a DER key or keystore given as base64
@@ -63,19 +68,159 @@ def redacted(value):
     return value
 
 
+NOT_AN_OPTION = "<not shown: not an option of this module>"
+
+
+def _aliases(spec):
+    names = {}
+    for name, option in (spec or {}).items():
+        names[name] = name
+        for alias in option.get("aliases") or ():
+            names[alias] = name
+    return names
+
+
+def safe_arguments(params, spec):
+    """The arguments as a result may echo them: an option marked no_log, or one the module does not know (a
+    misspelled passphrase...), is never shown; suboptions are judged by their own spec; any other string holding
+    key material is replaced by HIDDEN (decided by content)."""
+    if not isinstance(params, dict):
+        return redacted(params)
+    names = _aliases(spec)
+    shown = {}
+    for key, value in params.items():
+        option = (spec or {}).get(names.get(key, ""), None)
+        if option is None:
+            shown[key] = NOT_AN_OPTION if value is not None else None
+        elif option.get("no_log") and value is not None:
+            shown[key] = HIDDEN
+        elif option.get("options") and isinstance(value, dict):
+            shown[key] = safe_arguments(value, option["options"])
+        elif option.get("options") and isinstance(value, (list, tuple)):
+            shown[key] = [safe_arguments(v, option["options"]) for v in value]
+        else:
+            shown[key] = redacted(value)
+    return shown
+
+
+class RocModule(AnsibleModule):
+    """The AnsibleModule of every esante.roc module. Nothing of an invocation is logged on the target (syslog,
+    journal): the arguments carry passphrases, keys and configuration files that hold secrets, and
+    AnsibleModule's own log shows every option not marked no_log, whatever its content (the controller's
+    ``_ansible_no_log`` does not turn it back on). A failure of AnsibleModule's own argument checks (a wrong type,
+    an unknown option) echoes the arguments as safe_arguments() shows them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["no_log"] = True
+        super(RocModule, self).__init__(*args, **kwargs)
+
+    def _set_internal_properties(self, *args, **kwargs):
+        super(RocModule, self)._set_internal_properties(*args, **kwargs)
+        self.no_log = True  # _ansible_no_log=false from the controller would log the invocation
+
+    def _log_invocation(self):
+        """Never: see the class."""
+
+    def _shown_arguments(self):
+        return {"module_args": safe_arguments(getattr(self, "params", None) or {}, self.argument_spec)}
+
+    def fail_json(self, msg, **kwargs):
+        kwargs.setdefault("invocation", self._shown_arguments())
+        super(RocModule, self).fail_json(msg=redacted(msg) if isinstance(msg, str) else msg, **kwargs)
+
+    def exit_json(self, **kwargs):
+        kwargs.setdefault("invocation", self._shown_arguments())
+        super(RocModule, self).exit_json(**kwargs)
+
+
+def new_module(argument_spec, **kwargs):
+    """The module object of an esante.roc module (see RocModule)."""
+    return RocModule(argument_spec=argument_spec, **kwargs)
+
+
+# ------------------------------------------------------------------------ arguments checked before any work
+NAME_MAX = 255
+
+
+def _bad_text(value, path_option):
+    """Why a string argument cannot be used, or None: a NUL byte (a C string ends there: the path or secret used
+    would not be the one given), a lone surrogate (not Unicode: it cannot be encoded; a path may carry the
+    surrogate escapes of non-UTF-8 bytes)."""
+    if "\x00" in value:
+        return "holds a NUL byte"
+    try:
+        value.encode("utf-8", "surrogateescape" if path_option else "strict")
+    except UnicodeError:
+        return "holds a character that is not valid Unicode (a lone surrogate)"
+    return None
+
+
+def _check_text(value, option, where):
+    if isinstance(value, dict):
+        names = _aliases(option.get("options")) if option else {}
+        for key, item in value.items():
+            sub = (option.get("options") or {}).get(names.get(key, ""), None) if option else None
+            _check_text(item, sub, "%s.%s" % (where, key) if where else key)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_text(item, option, "%s[%d]" % (where, index))
+    elif isinstance(value, str):
+        is_path = bool(option and "path" in (option.get("type"), option.get("elements")))
+        problem = _bad_text(value, is_path)
+        if problem:
+            raise RocError("%s: %s" % (where, problem))
+        if is_path:
+            for part in value.split("/"):
+                if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX:
+                    raise RocError("%s: the name '%s...' in the path is %d bytes long, more than a file name can be "
+                                   "(%d)" % (where, part[:40], len(part.encode("utf-8", "surrogateescape")), NAME_MAX))
+
+
+def check_arguments(module):
+    """Every string argument usable: no NUL byte, no lone surrogate, no path component longer than a file name
+    may be (RocError naming the option)."""
+    spec = getattr(module, "argument_spec", None) or {}
+    names = _aliases(spec)
+    for key, value in (module.params or {}).items():
+        option = spec.get(names.get(key, ""), None)
+        if option is not None and option.get("options"):
+            if isinstance(value, dict):
+                _check_text(value, option, key)
+                continue
+            if isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    _check_text(item, option, "%s[%d]" % (key, index))
+                continue
+        _check_text(value, option, key)
+
+
 def run(module, body, needs_cryptography=True):
     """Run body(module) -> result dict; a RocError becomes a clean failure (nothing half-written). A module
     that must work without cryptography (it reports its absence, or writes plain text) says so. The arguments the
-    result echoes never hold key material (decided by content)."""
-    invocation = {"module_args": redacted(module.params)}
+    result echoes never hold key material (decided by content). Any other exception is a failure too, naming its
+    type and message (secrets removed), never a traceback."""
+    invocation = {"module_args": safe_arguments(module.params, getattr(module, "argument_spec", None))}
     if needs_cryptography:
         require_cryptography(module)
     try:
+        check_arguments(module)
         result = body(module)
     except RocError as exc:
         module.fail_json(msg=str(exc), invocation=invocation)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg=unexpected(exc), invocation=invocation, exception="")
     result.setdefault("invocation", invocation)
     module.exit_json(**result)
+
+
+def unexpected(exc):
+    """The message of an exception no check foresaw: its type and text, key material hidden (no traceback)."""
+    try:
+        text = str(exc)
+    except Exception:  # pylint: disable=broad-except
+        text = repr(exc)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "unexpected error (%s): %s" % (type(exc).__name__, redacted(text) if text else "no message")
 
 
 def writer_result(writer):

@@ -37,7 +37,7 @@ import time
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.loader import not_valid_after, not_valid_before
-from ansible_collections.esante.roc.plugins.module_utils.writer import lstat, read_regular, resolve_gid, resolve_uid
+from ansible_collections.esante.roc.plugins.module_utils.writer import NAME_MAX, lstat, read_regular, resolve_gid, resolve_uid
 
 # bump when what an install writes for the same inputs changes: older records then no longer answer
 VERSION = 2
@@ -52,6 +52,12 @@ NOT_OPTIONS = SECRETS + ("content", "src", "items", "config_files", "config_dir_
 def record_path(certificate_path):
     directory, name = os.path.split(os.path.abspath(certificate_path))
     return os.path.join(directory, ".%s.esante-roc" % name)
+
+
+def _recordable(path):
+    """Whether a record can stand at path: a certificate whose name is close to the file name limit has none (its
+    record's name would be longer than a file name may be): every call takes the full check."""
+    return len(os.path.basename(path).encode("utf-8", "surrogateescape")) <= NAME_MAX
 
 
 def _sha256(data):
@@ -132,6 +138,8 @@ def unchanged(expected, params, certificate_path, now=None):
     if expected.get("usable") is False:
         return None
     path = record_path(certificate_path)
+    if not _recordable(path):
+        return None
     # a link or special file at the record's path (or a link above it) is refused here, as the full path would refuse
     # to write the record: check mode tells it too
     if lstat(path, "install record") is None:
@@ -164,7 +172,7 @@ def plan_record(writer, expected, certificate_path, first, cert, result, read=No
     (`expected`, as inputs() gives them), the files as they will be after the commit, the files it only read
     (`read`: path -> the bytes it read), the result to give back. The host's record key is written first when
     the verifiers need a new one."""
-    if expected.get("usable") is False:
+    if expected.get("usable") is False or not _recordable(record_path(certificate_path)):
         return
     files = {}
     for item in writer.planned[first:]:

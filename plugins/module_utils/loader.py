@@ -401,7 +401,49 @@ def build_chain(leaf, candidates):
 
 
 # ---------------------------------------------------------------------------------- trust paths
-MAX_PATH = 8
+MAX_PATH = 8  # CA certificates in a path, at most (the IGC-Santé has 2: ACI, ACR)
+MAX_TRIES = 64  # candidate issuers examined in one path search, at most (a bundle of look-alikes cannot make it last)
+
+# signatures whose hash has practical collisions: such a signature proves nothing, the certificate is refused
+WEAK_SIGNATURES = {
+    "1.2.840.113549.1.1.2": "md2WithRSAEncryption", "1.2.840.113549.1.1.3": "md4WithRSAEncryption",
+    "1.2.840.113549.1.1.4": "md5WithRSAEncryption", "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
+    "1.3.14.3.2.29": "sha1WithRSASignature", "1.2.840.10045.4.1": "ecdsa-with-SHA1", "1.2.840.10040.4.3": "dsa-with-sha1",
+}
+WEAK_HASHES = ("md2", "md4", "md5", "sha1")
+
+
+def weak_signature(cert):
+    """The name of cert's signature algorithm when it hashes with MD2, MD4, MD5 or SHA-1, else None."""
+    oid = cert.signature_algorithm_oid.dotted_string
+    if oid in WEAK_SIGNATURES:
+        return WEAK_SIGNATURES[oid]
+    if SIGNATURE_FAMILIES.get(oid) == "rsa-pss":  # its hash is in its parameters
+        try:
+            algorithm = cert.signature_hash_algorithm
+        except Exception:  # unreadable parameters: verifies() tells
+            return None
+        if algorithm is not None and algorithm.name.lower() in WEAK_HASHES:
+            return "RSASSA-PSS with %s" % algorithm.name.upper()
+    return None
+
+
+def _subject(cert):
+    try:
+        return cert.subject.rfc4514_string()
+    except Exception:  # a malformed name
+        return describe(cert)
+
+
+def weak_problem(cert, label=None):
+    """Why the signature of cert cannot be trusted (MD2, MD4, MD5, SHA-1), or None."""
+    weak = weak_signature(cert)
+    if weak is None:
+        return None
+    return ("%s (%s) is signed with %s: MD2, MD4, MD5 and SHA-1 signatures are refused (forgeable by collision); "
+            "it must be signed with SHA-256 or stronger" % (label or "the certificate", _subject(cert), weak))
+
+
 
 
 def ca_problem(issuer, below, what, now=None, allow_expired=False):
@@ -442,55 +484,102 @@ def _signs_quietly(cert, issuer, below, what, now, allow_expired):
 
 def validate_path(leaf, candidates, anchors, what, now=None, allow_expired=False, allow_unanchored=False):
     """The chain written with leaf (issuer first) after checking a path from leaf to one of `anchors`, link by
-    link: each signature verifies, each issuer is a CA allowed to sign certificates, within its pathLenConstraint,
-    valid now (unless allow_expired). Depth first with backtracking over anchors and `candidates` (a bundle's own
-    CA certificates: links of the path, never anchors), so same-name look-alikes do not end the search. The path
-    ends at the first anchor reached (compared by fingerprint, not by name); certificates above it that verify
-    are added (the ACR above an ACI anchor). With allow_unanchored (LAB ONLY), a path that ends at no anchor is
-    accepted, still checked link by link as far as it goes. RocError naming the input and the failed link."""
+    link: each signature verifies and hashes with SHA-256 or stronger (MD2, MD4, MD5, SHA-1 refused: an anchor's own
+    signature is not looked at, it is trusted as given), each issuer is a CA allowed to sign certificates, within
+    its pathLenConstraint, valid now (unless allow_expired). Depth first with backtracking over anchors and
+    `candidates` (a bundle's own CA certificates: links of the path, never anchors), so same-name look-alikes do not
+    end the search; each signature is checked once, a certificate from which no anchor was reached is not searched
+    again from as deep or deeper, and the search gives up (RocError) after MAX_TRIES candidate issuers or MAX_PATH
+    CA certificates. The path ends at the first anchor reached (compared by fingerprint, not by name); certificates
+    above it that verify are added (the ACR above an ACI anchor). With allow_unanchored (LAB ONLY), a path that ends
+    at no anchor is accepted, still checked link by link as far as it goes. RocError naming the input and the
+    failed link."""
     anchors = _dedup(anchors)
     anchor_fps = set(a.fingerprint(hashes.SHA256()) for a in anchors)
     pool = _dedup(list(anchors) + list(candidates))
+    prints = dict((id(c), c.fingerprint(hashes.SHA256())) for c in pool + [leaf])
     failures, ends, lookalikes = [], [], []
+    signed, problems, dead, tries = {}, {}, {}, [0]
+
+    def fp(cert):
+        return prints[id(cert)]
+
+    def signs(current, issuer):
+        key = (fp(current), fp(issuer))
+        if key not in signed:
+            signed[key] = verifies(current, issuer, what)
+        return signed[key]
+
+    def problem_of(issuer, below):
+        key = (fp(issuer), below)
+        if key not in problems:
+            problems[key] = ca_problem(issuer, below, what, now, allow_expired)
+        return problems[key]
 
     def search(current, path):
-        used = set(c.fingerprint(hashes.SHA256()) for c in path)
-        issuers = [c for c in pool if c.subject == current.issuer and c.fingerprint(hashes.SHA256()) not in used]
+        depth = len(path)
+        if dead.get(fp(current), depth + 1) <= depth:
+            return None  # no anchor reached from here, from as shallow a place: not searched again
+        used = set(fp(c) for c in path)
+        issuers = [c for c in pool if c.subject == current.issuer and fp(c) not in used]
         if not issuers:
             ends.append(path)
             if path:
-                failures.append((len(path), "the chain ends at %s, which is not one of the anchors given "
-                                            "(ca_path/chain): no certificate given is its issuer %s" % (
-                                                describe(current), current.issuer.rfc4514_string())))
+                failures.append((depth, "the chain ends at %s, which is not one of the anchors given "
+                                        "(ca_path/chain): no certificate given is its issuer %s" % (
+                                            describe(current), current.issuer.rfc4514_string())))
             return None
+        if path:
+            weak = weak_problem(current, "the CA %s" % describe(current))
+            if weak:
+                failures.append((depth + 0.5, weak))
+                dead[fp(current)] = 0
+                return None
         for issuer in issuers:
-            is_anchor = issuer.fingerprint(hashes.SHA256()) in anchor_fps
-            if not verifies(current, issuer, what):
-                failures.append((len(path), "issuer %s found but its signature on %s does not verify" % (
+            tries[0] += 1
+            if tries[0] > MAX_TRIES:
+                same = len([c for c in pool if c.subject == current.issuer])
+                raise RocError("%s: the search of a path to an anchor gave up after %d candidate issuers (%d CA "
+                               "certificates given are named %s): too many look-alike CA certificates; give the "
+                               "anchors (ca_path/chain) and a bundle without them" % (
+                                   what, MAX_TRIES, same, current.issuer.rfc4514_string()))
+            is_anchor = fp(issuer) in anchor_fps
+            if not signs(current, issuer):
+                failures.append((depth, "issuer %s found but its signature on %s does not verify" % (
                     describe(issuer), "the certificate" if not path else describe(current))))
                 if is_anchor:
                     lookalikes.append(issuer)
                 continue
-            problem = ca_problem(issuer, len(path), what, now, allow_expired)
+            problem = problem_of(issuer, depth)
             if problem:
-                failures.append((len(path) + 1, problem))
+                failures.append((depth + 1, problem))
                 continue
             chain = path + [issuer]
             if is_anchor:
                 return chain
-            if issuer.subject == issuer.issuer or len(chain) >= MAX_PATH:
+            if issuer.subject == issuer.issuer:
                 ends.append(chain)
                 failures.append((len(chain), "the chain ends at %s, which is not one of the anchors given "
                                              "(ca_path/chain)" % describe(issuer)))
                 continue
+            if len(chain) >= MAX_PATH:
+                ends.append(chain)
+                failures.append((len(chain), "the chain reaches %d CA certificates at %s without an anchor given "
+                                             "(ca_path/chain): longer than esante.roc follows" % (
+                                                 len(chain), describe(issuer))))
+                continue
             found = search(issuer, chain)
             if found:
                 return found
+        dead[fp(current)] = min(depth, dead.get(fp(current), depth))
         return None
 
     if leaf.fingerprint(hashes.SHA256()) in anchor_fps:
         chain = []  # the operator gave this very certificate as an anchor
     else:
+        weak = weak_problem(leaf)
+        if weak:
+            raise RocError("%s: %s" % (what, weak))
         chain = search(leaf, []) if anchors or allow_unanchored else None
     if chain is None:
         if allow_unanchored and ends:
@@ -507,16 +596,16 @@ def validate_path(leaf, candidates, anchors, what, now=None, allow_expired=False
             message += " (anchor %s has the issuer's name but does not sign it: a look-alike CA?)" % (
                 describe(lookalikes[0]))
         raise RocError(message)
-    # above the anchor: the certificates that sign it (ACI anchor -> ACR), as far as they verify
+    # above the anchor: the certificates that sign it (ACI anchor -> ACR), as far as they verify with a sound hash
     current = chain[-1] if chain else leaf
-    while current.subject != current.issuer and len(chain) < MAX_PATH:
-        used = set(c.fingerprint(hashes.SHA256()) for c in chain)
-        above = [c for c in pool if c.subject == current.issuer and c.fingerprint(hashes.SHA256()) not in used
-                 and _signs_quietly(current, c, len(chain), what, now, allow_expired)]
-        if not above:
+    while current.subject != current.issuer and len(chain) < MAX_PATH and not weak_signature(current):
+        used = set(fp(c) for c in chain)
+        above = next((c for c in pool if c.subject == current.issuer and fp(c) not in used
+                      and _signs_quietly(current, c, len(chain), what, now, allow_expired)), None)
+        if above is None:
             break
-        chain.append(above[0])
-        current = above[0]
+        chain.append(above)
+        current = above
     return chain
 
 

@@ -53,6 +53,7 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
 _NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC
+NAME_MAX = 255
 _TMP_ROOM = 230  # a temporary file's name is .<name>.<token>.tmp: room for NAME_MAX (255)
 _TMP_TOKEN = re.compile(r"[A-Za-z0-9_]+\.tmp\Z")
 _BACKUP_STAMP = r"\.\d{4}-\d{2}-\d{2}@\d{2}:\d{2}:\d{2}(?:\.\d+){0,2}~\Z"
@@ -62,34 +63,69 @@ def parse_mode(value, what="mode"):
     """'0600', '600', 0o600 (an int as YAML gives it) -> int; None stays None."""
     if value is None or value == "":
         return None
+    if isinstance(value, bool):
+        raise RocError("%s: '%s' is not an octal mode such as '0640'" % (what, value))
     if isinstance(value, int):
+        if not 0 <= value <= 0o7777:
+            raise RocError("%s: %d is not a file mode (0 to 07777)" % (what, value))
         return value
     text = str(value).strip()
-    if re.match(r"^0?[0-7]{3,4}$", text):
+    if re.match(r"0?[0-7]{3,4}\Z", text):
         return int(text, 8)
     raise RocError("%s: '%s' is not an octal mode such as '0640' (symbolic modes are not supported)" % (what, value))
 
 
-def resolve_uid(owner):
-    if owner is None or owner == "":
+MAX_ID = 2 ** 32 - 2  # (uid_t)-1 means "unchanged" to chown
+_NUMERIC_ID = re.compile(r"[0-9]+\Z")
+
+
+def _resolve_id(value, what, kind, lookup):
+    if value is None or value == "":
         return None
-    if str(owner).isdigit():
-        return int(owner)
+    text = str(value)
+    if _NUMERIC_ID.match(text):  # ASCII digits only (str.isdigit takes other scripts' digits and superscripts)
+        number = int(text)
+        if number > MAX_ID:
+            raise RocError("%s: %s is not a valid %s id (at most %d)" % (what, text, kind, MAX_ID))
+        return number
     try:
-        return pwd.getpwnam(owner).pw_uid
+        return lookup(text)
     except KeyError:
-        raise RocError("owner: user '%s' does not exist on this host" % owner)
+        raise RocError("%s: %s '%s' does not exist on this host" % (what, "user" if kind == "user" else "group", text))
+    except (ValueError, TypeError, UnicodeError) as exc:  # a NUL byte, a lone surrogate
+        raise RocError("%s: '%s' is not a valid %s name (%s)" % (what, text.encode("ascii", "backslashreplace").decode(),
+                                                                   kind, exc))
+
+
+def resolve_uid(owner):
+    return _resolve_id(owner, "owner", "user", lambda name: pwd.getpwnam(name).pw_uid)
 
 
 def resolve_gid(group):
-    if group is None or group == "":
-        return None
-    if str(group).isdigit():
-        return int(group)
+    return _resolve_id(group, "group", "group", lambda name: grp.getgrnam(name).gr_gid)
+
+
+def check_key_file(st, path, what, owner=None, check_mode=False, remedy="remove it"):
+    """RocError when a key file found at path (its lstat) may be known or replaced by others, so that it must not
+    be adopted as it is: owned by another user than root, this module's user or the owner asked; or a mode that lets
+    other users read it or lets its group or others write it (or setuid / setgid / sticky bits)."""
+    path = os.path.abspath(path)
     try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise RocError("group: group '%s' does not exist on this host" % group)
+        trusted = set([0, os.geteuid(), resolve_uid(owner)])
+    except RocError:
+        if not check_mode:
+            raise
+        trusted = set([0, os.geteuid()])  # an owner an earlier task of the check run would create
+    if st.st_uid not in trusted:
+        raise RocError("%s: %s belongs to uid %d, not to root or the owner asked: another user made it or can replace "
+                       "it, so its key is not adopted; %s" % (what, path, st.st_uid, remedy))
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o007:
+        raise RocError("%s: %s has mode %04o: other users could read this key, so it is not adopted; %s"
+                       % (what, path, mode, remedy))
+    if mode & 0o7020:
+        raise RocError("%s: %s has mode %04o: its group could replace this key (or it has setuid, setgid or sticky "
+                       "bits), so it is not adopted; %s" % (what, path, mode, remedy))
 
 
 # ------------------------------------------------------------------------------ key material, by content
@@ -208,6 +244,8 @@ def open_folder(path, what="path", managed=None):
     """A descriptor of the folder `path`, reached from / one component at a time with O_NOFOLLOW (a symbolic link,
     or anything but a folder, anywhere on the way is refused, naming it), or None when a component is missing."""
     path = os.path.abspath(path)
+    if "\x00" in path:
+        raise RocError("%s: %r holds a NUL byte" % (what, path))
     fd = os.open("/", _DIR_FLAGS)
     walked = "/"
     try:
@@ -263,6 +301,19 @@ def lstat(path, what="path"):
         _close(dfd)
 
 
+def list_folder(path, what="folder"):
+    """The names in the folder at path (reached without following any link), or None when it does not exist."""
+    fd = open_folder(path, what)
+    if fd is None:
+        return None
+    try:
+        return os.listdir(fd)
+    except OSError as exc:
+        raise RocError("%s: cannot list %s (%s)" % (what, path, exc.strerror or exc))
+    finally:
+        _close(fd)
+
+
 def regular_exists(path, what="path"):
     """True for a regular file, False when absent; anything else at path (or a link on the way) is refused."""
     st = lstat(path, what)
@@ -270,6 +321,22 @@ def regular_exists(path, what="path"):
         return False
     _check_regular(st, os.path.abspath(path), what)
     return True
+
+
+def read_key_file(path, what, owner=None, check_mode=False, remedy="remove it"):
+    """(bytes, os.stat_result) of a key file a module adopts as it is (reads, does not rewrite): read without
+    following links (read_regular), then refused unless nobody else could know or replace it (check_key_file)."""
+    data, st = read_regular(path, what)
+    check_key_file(st, path, what, owner, check_mode, remedy)
+    return data, st
+
+
+def check_key_at(path, what, owner=None, check_mode=False, remedy="remove it"):
+    """check_key_file() on what stands at path now, when it is a regular file (before a fast answer that would not
+    read it; anything else there is refused by the read that follows)."""
+    st = lstat(path, what)
+    if st is not None and stat.S_ISREG(st.st_mode):
+        check_key_file(st, path, what, owner, check_mode, remedy)
 
 
 def _read_fd(fd):
@@ -284,7 +351,10 @@ def _read_fd(fd):
 def _read_at(dfd, name, path, what, missing_ok=False, want=None):
     """(bytes, fstat) of the regular file `name` of folder dfd, opened O_NOFOLLOW|O_NONBLOCK (a FIFO never hangs).
     `want`: the lstat it must still be (same inode)."""
-    st = _lstat_at(dfd, name)
+    try:
+        st = _lstat_at(dfd, name)
+    except OSError as exc:  # a name too long for the file system, say
+        raise RocError("%s: cannot examine %s (%s)" % (what, path, exc.strerror or exc))
     if st is None:
         if missing_ok:
             return None
@@ -315,6 +385,8 @@ def read_regular(path, what="path", follow=False, missing_ok=False):
     a bundle to unpack): links are followed. Either way a FIFO, socket, device or folder is refused (never read:
     opened non-blocking, it cannot hang the module)."""
     path = os.path.abspath(path)
+    if "\x00" in path:
+        raise RocError("%s: %r holds a NUL byte" % (what, path))
     if follow:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
@@ -432,6 +504,24 @@ class FileWriter(object):
         self._pending_dirs = {}
         self._made_dirs = []
         self._staged = set()
+        self._paths = {}
+
+    def _claim(self, path, label):
+        """A destination is planned once per call: the same path given for two files (chain_path and
+        fullchain_path, two items...) would leave one of them silently lost. Refused, naming both, before anything
+        is written."""
+        other = self._paths.get(path)
+        if other is not None:
+            raise RocError("%s: %s is also where %s goes: two files of this call at one path; give each its own path"
+                           % (label or os.path.basename(path), path, other))
+        self._paths[path] = label or os.path.basename(path)
+
+    @staticmethod
+    def _check_name(item):
+        size = len(item.name.encode("utf-8", "surrogateescape"))
+        if size > NAME_MAX:
+            raise RocError("%s: the file name of %s is %d bytes long, more than a file name can be (%d)"
+                           % (item.label, item.path, size, NAME_MAX))
 
     # ------------------------------------------------------------------ folders and locks
     def ensure_dir(self, path, mode=0o755, owner=None, group=None):
@@ -611,6 +701,8 @@ class FileWriter(object):
         item = _Planned(path, label)
         if not item.name:
             raise RocError("%s: %s is a folder, not a file" % (item.label, path))
+        self._check_name(item)
+        self._claim(path, item.label)
         item.content, item.validate, item.quiet, item.exclusive = content, validate, quiet, exclusive
         item.parent_mode = parent_mode
         item.backup, item.sensitive = backup, sensitive
@@ -626,6 +718,9 @@ class FileWriter(object):
             if wanted is not None and wanted & 0o007:
                 raise RocError("%s: mode %04o would let other users read the key material in %s; ask 0600 (or 0640 "
                                "with group)" % (item.label, wanted, path))
+            if wanted is not None and wanted & 0o7020:
+                raise RocError("%s: mode %04o would let the group write the key material in %s, or gives it setuid, "
+                               "setgid or sticky bits; ask 0600 (or 0640 with group)" % (item.label, wanted, path))
             if wanted is None:
                 wanted = default_mode if not default_mode & 0o077 else KEY_MODE
             if item.uid is None:
@@ -683,6 +778,8 @@ class FileWriter(object):
         item = _Planned(path, label)
         if not item.name:
             raise RocError("%s: %s is a folder, not a file" % (item.label, path))
+        self._check_name(item)
+        self._claim(path, item.label)
         item.old, item.old_st = self._existing(item)
         if item.old is None:
             self.results[path] = "none"

@@ -95,7 +95,13 @@ options:
     description: Where the certificate goes on the target (PEM).
     type: path
   privatekey_path:
-    description: The private key on the target that the certificate must match.
+    description:
+      - The private key on the target that the certificate must match.
+      - A key file used as it is (not given in O(privatekey_content)) must be root's (or O(owner)'s), with a mode that
+        lets no other user read it and neither its group nor others write it (no setuid, setgid or sticky bit), else
+        it is refused naming it (since 1.3.0); so is a waiting key at O(next_privatekey_path).
+      - Certificates signed with MD2, MD4, MD5 or SHA-1, the certificate or a CA of its path (an anchor's own
+        signature is not looked at), are refused (since 1.3.0).
     type: path
   privatekey_passphrase:
     description: Passphrase of the private key.
@@ -148,10 +154,16 @@ options:
       - C(sign) (SAML signature), key usage present with nonRepudiation or digitalSignature, and no extended key usage
         limited to TLS purposes (clientAuth, serverAuth only, an authentication certificate).
       - C(conf), key usage present with keyEncipherment, dataEncipherment or keyAgreement.
+      - When not given and O(service) is a ROC service, the usage of that service (C(Client_ROC_Annuaire_AMC),
+        C(auth_cli); C(Client_ROC_WebServices_AMC), C(sign)) is checked (since 1.3.0).
     type: str
     choices: [auth_cli, sign, conf]
   mode:
-    description: Mode of the written files (octal string); C(0644) for new files.
+    description:
+      - Mode of the written files (octal string); C(0644) for new files, C(0600) for key material.
+      - For key material (O(privatekey_content), O(combined_path), O(keystore_path)) a mode that lets other users
+        read it, or its group write it, or with setuid, setgid or sticky bits, is refused (since 1.3.0); a folder
+        made for key material is made C(0700), C(0750) with O(group).
     type: raw
 seealso:
   - module: esante.roc.csr
@@ -215,13 +227,11 @@ backup_files:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_install, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_install.CERTIFICATE_ARGUMENT_SPEC, supports_check_mode=True)
+    module = common.new_module(backend_install.CERTIFICATE_ARGUMENT_SPEC, supports_check_mode=True)
     common.run(module, backend_install.run_certificate)
 
 

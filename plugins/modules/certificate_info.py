@@ -199,15 +199,13 @@ certificates:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_info, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_info.ARGUMENT_SPEC, supports_check_mode=True,
-                           required_one_of=[("path", "content", "certificates")],
-                           mutually_exclusive=[("path", "content", "certificates")])
+    module = common.new_module(backend_info.ARGUMENT_SPEC, supports_check_mode=True,
+                               required_one_of=[("path", "content", "certificates")],
+                               mutually_exclusive=[("path", "content", "certificates")])
     common.run(module, backend_info.run)
 
 

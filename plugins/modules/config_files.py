@@ -93,13 +93,11 @@ backup_files:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_files, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_files.ARGUMENT_SPEC, supports_check_mode=True)
+    module = common.new_module(backend_files.ARGUMENT_SPEC, supports_check_mode=True)
     common.run(module, backend_files.run, needs_cryptography=False)
 
 

@@ -21,8 +21,8 @@ description:
   - An existing key is never silently replaced; a key that cannot be read or does not open with
     O(privatekey_passphrase) is an error. The CSR is rewritten only when its subject or key differs.
   - An existing key that others may know is never adopted (an error names it) - a file owned by another
-    user than root or O(owner), or one whose mode lets other users read it. Remove it or use
-    O(regenerate=always).
+    user than root or O(owner), or one whose mode lets other users read it or its group write it (since 1.3.0).
+    Remove it or use O(regenerate=always).
   - Files are written atomically (temporary file in the same folder, then rename) with their owner,
     group and mode set before the first byte; a replaced key is kept aside when O(backup=true).
 author:
@@ -58,7 +58,7 @@ options:
   service:
     description:
       - The service name, which becomes the CN, for example C(Client_ROC_Annuaire_AMC) or
-        C(Client_ROC_WebServices_AMC) (seed, step 3).
+        C(Client_ROC_WebServices_AMC) (seed, step 3). At most 64 bytes (UTF-8), as a CN.
     type: str
   organization:
     description: Legal name of the structure (O).
@@ -94,7 +94,8 @@ options:
   mode:
     description:
       - Mode of the key file (octal string), C(0600) when not given, whatever mode an existing file had.
-      - A mode that lets other users read the key (any bit of C(0007)) is refused.
+      - A mode that lets other users read the key (any bit of C(0007)) is refused; so is one that lets the group
+        write it, or with setuid, setgid or sticky bits (any bit of C(7020), since 1.3.0).
     type: raw
   csr_mode:
     description: Mode of the CSR file.
@@ -160,13 +161,11 @@ backup_files:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_csr, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_csr.ARGUMENT_SPEC, supports_check_mode=True)
+    module = common.new_module(backend_csr.ARGUMENT_SPEC, supports_check_mode=True)
     common.run(module, backend_csr.run)
 
 

@@ -236,13 +236,11 @@ host_time:
   type: float
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_doctor, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_doctor.ARGUMENT_SPEC, supports_check_mode=True)
+    module = common.new_module(backend_doctor.ARGUMENT_SPEC, supports_check_mode=True)
     common.run(module, backend_doctor.run)
 
 

@@ -59,7 +59,10 @@ options:
     type: str
     required: true
   privatekey_path:
-    description: The service's private key on the target.
+    description:
+      - The service's private key on the target.
+      - It must be root's (or O(owner)'s), with a mode that lets no other user read it and neither its group nor
+        others write it (no setuid, setgid or sticky bit), else it is refused naming it (since 1.3.0).
     type: path
   privatekey_passphrase:
     description: Passphrase of the private key.
@@ -71,7 +74,10 @@ options:
     description: CA certificates to add after the certificate (intermediate then root).
     type: path
   mode:
-    description: Mode of the keystore; C(0600) for a new one.
+    description:
+      - Mode of the keystore; C(0600) for a new one. A mode that lets other users read it, or its group write it, or
+        with setuid, setgid or sticky bits, is refused (since 1.3.0); a folder made for it is made C(0700), C(0750)
+        with O(group).
     type: raw
 """
 
@@ -113,13 +119,11 @@ backup_files:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_keystore, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_keystore.ARGUMENT_SPEC, supports_check_mode=True)
+    module = common.new_module(backend_keystore.ARGUMENT_SPEC, supports_check_mode=True)
     common.run(module, backend_keystore.run)
 
 

@@ -139,6 +139,8 @@ options:
       - C(sign) (SAML signature), key usage present with nonRepudiation or digitalSignature, and no extended key usage
         limited to TLS purposes (clientAuth, serverAuth only, an authentication certificate).
       - C(conf), key usage present with keyEncipherment, dataEncipherment or keyAgreement.
+      - When not given and O(service) is a ROC service, the usage of that service (C(Client_ROC_Annuaire_AMC),
+        C(auth_cli); C(Client_ROC_WebServices_AMC), C(sign)) is checked (since 1.3.0).
     type: str
     choices: [auth_cli, sign, conf]
   chain:
@@ -153,7 +155,13 @@ options:
     description: Keep the key encrypted at rest with this passphrase (PKCS#8, best available encryption).
     type: str
   mode:
-    description: Mode of the key file (octal string). Defaults to C(0600) for a new key.
+    description:
+      - Mode of the key file (octal string). Defaults to C(0600) for a new key.
+      - A mode that lets other users read the key, or its group write it, or with setuid, setgid or sticky bits, is
+        refused (since 1.3.0); a folder made for key material (the key, O(combined_path), O(keystore_path)) is made
+        C(0700), C(0750) with O(group).
+      - A bundle whose certificate or CA certificates are signed with MD2, MD4, MD5 or SHA-1 is refused (an anchor's
+        own signature is not looked at) (since 1.3.0).
     type: raw
   cert_mode:
     description: Mode of the certificate, chain and full chain files.
@@ -238,14 +246,12 @@ backup_files:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_install, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_install.PKCS12_ARGUMENT_SPEC, supports_check_mode=True,
-                           mutually_exclusive=[("content", "remote_src")])
+    module = common.new_module(backend_install.PKCS12_ARGUMENT_SPEC, supports_check_mode=True,
+                               mutually_exclusive=[("content", "remote_src")])
     common.run(module, backend_install.run_pkcs12_unpack)
 
 

@@ -92,13 +92,11 @@ gid:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_host, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_host.ARGUMENT_SPEC, supports_check_mode=True)
+    module = common.new_module(backend_host.ARGUMENT_SPEC, supports_check_mode=True)
     common.run(module, backend_host.run, needs_cryptography=False)
 
 

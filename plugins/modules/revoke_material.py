@@ -103,13 +103,11 @@ certificates:
       type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_revoke, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_revoke.ARGUMENT_SPEC, supports_check_mode=True)
+    module = common.new_module(backend_revoke.ARGUMENT_SPEC, supports_check_mode=True)
     common.run(module, backend_revoke.run)
 
 

@@ -43,7 +43,9 @@ options:
     required: true
     suboptions:
       name:
-        description: File name (without suffix) in the system store, alias in a Java keystore, label in a bundle.
+        description:
+          - File name (without suffix) in the system store, alias in a Java keystore, label in a bundle.
+          - Letters, digits, C(.), C(_), C(-), starting with a letter or a digit, nothing else (a newline neither).
         type: str
         required: true
       src:
@@ -56,7 +58,10 @@ options:
         description: Expected SHA-256 fingerprint of the certificate (colon-separated or plain hex, any case).
         type: str
   state:
-    description: Whether the anchors are installed or removed.
+    description:
+      - Whether the anchors are installed or removed.
+      - A file of several certificates is installed as C(<name>-1), C(<name>-2) ...; with V(absent), an anchor given
+        by its name only removes C(<name>) and every C(<name>-N) of the store (since 1.3.0).
     type: str
     default: present
     choices: [present, absent]
@@ -237,13 +242,11 @@ stores:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.esante.roc.plugins.module_utils import backend_trust, common
 
 
 def main():
-    module = AnsibleModule(argument_spec=backend_trust.ARGUMENT_SPEC, supports_check_mode=True)
+    module = common.new_module(backend_trust.ARGUMENT_SPEC, supports_check_mode=True)
     # with `prerequisites`, the host check runs first and tells a missing cryptography instead of failing
     common.run(module, backend_trust.run, needs_cryptography=not module.params.get("prerequisites"))
 

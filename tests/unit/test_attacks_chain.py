@@ -189,6 +189,7 @@ def test_certificate_from_a_foreign_ca_appended_to_its_file_is_refused(run_modul
     cert = make(site(AUTH), site_key.public_key(), foreign[0].subject, foreign[1])
     key_path = tmp_path / "k.key"
     key_path.write_bytes(read(os.path.join(fx["cli"], "leaf.key")))
+    os.chmod(str(key_path), 0o600)  # a key others could read is not used as it is
     args = dict(content=pem(cert, foreign[0]), privatekey_path=str(key_path), path=str(tmp_path / "out" / "c.crt"),
                 chain_path=str(tmp_path / "out" / "chain.pem"), service=AUTH, usage="auth_cli")
     refused(run_module("certificate", **dict(args, chain=[read(fx["aci"]).decode()])), "not one of the anchors")
@@ -251,6 +252,7 @@ def test_unsupported_signature_algorithm_is_a_clean_error(run_module, fx, tmp_pa
     odd = der.replace(oid, oid[:-1] + b"\x7f")
     key_path = tmp_path / "k.key"
     key_path.write_bytes(read(os.path.join(fx["cli"], "leaf.key")))
+    os.chmod(str(key_path), 0o600)  # a key others could read is not used as it is
     result = run_module("certificate", content=base64.b64encode(odd).decode(), privatekey_path=str(key_path),
                         path=str(tmp_path / "out" / "c.crt"), chain=lab_chain(fx), service=AUTH, usage="auth_cli")
     refused(result, "certificate", "signature algorithm", "not supported")
@@ -381,6 +383,7 @@ def test_certificate_module_refuses_a_revoked_certificate(run_module, fx, tmp_pa
     leaf = loader.load_certificate(read(os.path.join(fx["cli"], "leaf.pem")))
     key_path = tmp_path / "k.key"
     key_path.write_bytes(read(os.path.join(fx["cli"], "leaf.key")))
+    os.chmod(str(key_path), 0o600)  # a key others could read is not used as it is
     args = dict(content=read(os.path.join(fx["cli"], "leaf.pem")).decode(), privatekey_path=str(key_path),
                 path=str(tmp_path / "out" / "c.crt"), chain=lab_chain(fx), service=AUTH, usage="auth_cli",
                 revoked=[{"serial": "%x" % leaf.serial_number, "record": "revocations.json"}])
@@ -528,6 +531,7 @@ def test_non_ascii_and_non_utf8_inputs_are_named(run_module, fx, tmp_path):
     refused(run_module("certificate_info", content="ÉÀ non ascii ü"), "content")
     key_path = tmp_path / "k.key"
     key_path.write_bytes(read(os.path.join(fx["cli"], "leaf.key")))
+    os.chmod(str(key_path), 0o600)  # a key others could read is not used as it is
     refused(run_module("certificate", content=read(os.path.join(fx["cli"], "leaf.pem")).decode(),
                        privatekey_path=str(key_path), path=str(tmp_path / "o" / "c.crt"), chain=["chaîne ü"]),
             "chain[0]")
