@@ -42,6 +42,9 @@ BINARIES = {
     "apt-cache": "this test",
     "dpkg": "this test, make deps",
     "dpkg-query": "this test",
+    "promtool": "tests/unit/test_alert_rules.py (the monitoring role's alerting rules)",
+    # not a binary: a library the doctor test copies into a lab host (a skewed clock); found by its absolute path
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1": "tests/integration/test_doctor_playbook.py",
 }
 # the machine's Python (pyenv here, Debian's python3 elsewhere) makes the venvs: not an apt package on every machine
 NOT_FROM_APT = {"python3"}
@@ -105,7 +108,10 @@ def closure(named):
 
 def owner(binary):
     """The package that ships a binary (dpkg -S on its path, its real path, and the merged-/usr twin)."""
-    path = shutil.which(binary) or next((p for p in ("/usr/libexec/podman/%s" % binary,) if os.path.exists(p)), None)
+    if binary.startswith("/"):
+        path = binary if os.path.exists(binary) else None
+    else:
+        path = shutil.which(binary) or next((p for p in ("/usr/libexec/podman/%s" % binary,) if os.path.exists(p)), None)
     if path is None:
         return None, None
     candidates = [path, os.path.realpath(path)]
