@@ -24,7 +24,7 @@ export ANSIBLE_CONFIG := $(TOP)/ansible.cfg
 export ROC_LAB_DIR := $(LAB)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help deps venv venv-oldest lab images collection demo demo-down bench release test lint sanity unit integration molecule matrix clean
+.PHONY: help deps venv venv-oldest venv-docs docs lab images collection demo demo-down bench release test lint sanity unit integration molecule matrix clean
 
 help:
 	@sed -n '2,4p' Makefile
@@ -47,6 +47,17 @@ $(VENV_OLD)/.stamp: requirements-oldest.txt
 	@test -x $(VENV_OLD)/bin/python || python3 -m venv $(VENV_OLD)
 	$(VENV_OLD)/bin/python -m pip install -q --disable-pip-version-check -r requirements-oldest.txt
 	@touch $@
+
+## Documentation site tooling, pinned in requirements-docs.txt, in .venv-docs (git-ignored).
+venv-docs: $(TOP)/.venv-docs/.stamp
+$(TOP)/.venv-docs/.stamp: requirements-docs.txt
+	@test -x $(TOP)/.venv-docs/bin/python || python3 -m venv $(TOP)/.venv-docs
+	$(TOP)/.venv-docs/bin/python -m pip install -q --disable-pip-version-check -r requirements-docs.txt
+	@touch $@
+
+## The documentation site (antsibull-docs + Sphinx) in .build/docs-site/build/html; fails on any warning.
+docs: venv-docs
+	@bash tests/docs.sh
 
 ## LAB ONLY PKI (idempotent).
 lab: venv
@@ -85,10 +96,10 @@ release: venv
 	@bash tests/release.sh
 
 ## Every test; the last line is "N passed, N failed".
-test: deps venv venv-oldest lab images collection
+test: deps venv venv-oldest venv-docs lab images collection
 	@bash tests/run_all.sh
 
-lint sanity unit integration molecule matrix: deps venv venv-oldest lab images collection
+lint sanity unit integration molecule matrix: deps venv venv-oldest venv-docs lab images collection
 	@bash tests/run_all.sh $@
 
 clean:

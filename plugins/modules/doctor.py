@@ -219,7 +219,7 @@ checks:
       type: str
       returned: always
     service: {description: The service it is about (absent for host checks), type: str, returned: when it is about a service}
-    verdict: {description: ok, warning or error, type: str, returned: always}
+    verdict: {description: "ok, warning or error", type: str, returned: always}
     message: {description: The sentence a person reads, type: str, returned: always}
 services:
   description: Per service, its certificate's serial, SHA-256, end of validity, days left and verdict.
