@@ -204,7 +204,7 @@ class Doctor(object):
             self.add("certificate", "profile", "error", name, detail="; ".join(profile))
 
     def chain(self, name, cert, chain, anchors):
-        certs = [c for _, c in anchors]
+        certs = [c for _name, c in anchors]
         try:
             path = validate_path(cert, chain, certs, "certificate of %s" % name)
         except RocError as exc:
@@ -371,7 +371,7 @@ class Doctor(object):
             if endpoint.get("cafile"):
                 context.load_verify_locations(cafile=endpoint["cafile"])
             elif gie_anchors:
-                context.load_verify_locations(cadata="".join(_pem(c) for _, c in gie_anchors))
+                context.load_verify_locations(cadata="".join(_pem(c) for _name, c in gie_anchors))
             else:
                 context.load_default_certs()
             context.load_cert_chain(paths["fullchain"], paths["privatekey"], password=self.p.get("key_passphrase"))

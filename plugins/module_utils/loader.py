@@ -444,8 +444,6 @@ def weak_problem(cert, label=None):
             "it must be signed with SHA-256 or stronger" % (label or "the certificate", _subject(cert), weak))
 
 
-
-
 def ca_problem(issuer, below, what, now=None, allow_expired=False):
     """None when issuer may sign the certificate under it, `below` CA certificates above the leaf, else why not:
     CA:TRUE, keyCertSign when KeyUsage is present, pathLenConstraint, valid now (unless allow_expired)."""

@@ -93,8 +93,8 @@ def _resolve_id(value, what, kind, lookup):
     except KeyError:
         raise RocError("%s: %s '%s' does not exist on this host" % (what, "user" if kind == "user" else "group", text))
     except (ValueError, TypeError, UnicodeError) as exc:  # a NUL byte, a lone surrogate
-        raise RocError("%s: '%s' is not a valid %s name (%s)" % (what, text.encode("ascii", "backslashreplace").decode(),
-                                                                   kind, exc))
+        shown = text.encode("ascii", "backslashreplace").decode()
+        raise RocError("%s: '%s' is not a valid %s name (%s)" % (what, shown, kind, exc))
 
 
 def resolve_uid(owner):

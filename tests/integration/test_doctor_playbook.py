@@ -184,8 +184,8 @@ def test_planted_faults_are_each_named(fleet):
 
     # the live handshake from host 3 with its expired certificate: refused, the server's reason named
     serve(fleet, H3, 8444)
-    live = doctor(fleet, "--limit", H3, roc_doctor_endpoint={"host": "127.0.0.1", "port": 8444,
-                                                            "server_name": "annuaire-amc.lab.invalid"})
+    endpoint = {"host": "127.0.0.1", "port": 8444, "server_name": "annuaire-amc.lab.invalid"}
+    live = doctor(fleet, "--limit", H3, roc_doctor_endpoint=endpoint)
     assert live.returncode == 2
     shake = [c for c in checks(live.report, H3, "error") if c["check"] == "handshake"]
     assert len(shake) == 1 and "expiré" in shake[0]["message"], checks(live.report, H3)

@@ -111,10 +111,18 @@ class AmcServer(object):
         raise AssertionError("the lab AMC server did not start")
 
     def handshake(self, combined):
-        """(ok, serial of the client certificate the server accepted) for one client run reading `combined`."""
+        """(ok, serial of the client certificate the server accepted) for one client run reading `combined`.
+        The file is read once, as a middleware reads it (s_client opens -cert and -key separately: two reads could
+        straddle the atomic rename and pair the old certificate with the new key, a race of the client, not of
+        the file)."""
+        with open(combined, "rb") as handle:
+            data = handle.read()
+        snapshot = "%s.client-%d" % (self.trust, threading.get_ident())
+        with open(snapshot, "wb") as handle:
+            handle.write(data)
         proc = subprocess.run(
             ["openssl", "s_client", "-connect", "127.0.0.1:%d" % self.port, "-tls1_2", "-CAfile", self.trust,
-             "-verify_return_error", "-ign_eof", "-cert", combined, "-key", combined],
+             "-verify_return_error", "-ign_eof", "-cert", snapshot, "-key", snapshot],
             input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, timeout=20, check=False)
         page = proc.stdout.decode("utf-8", "replace")
         if proc.returncode != 0 or "HTTP/1.0 200 ok" not in page:

@@ -31,6 +31,7 @@ def install_bundle(p12_path, certs_dir, service):
         handle.write(labpki.pem(cert))
     with open(os.path.join(folder, service + ".key"), "wb") as handle:
         handle.write(labpki.key_pem(key))
+    os.chmod(os.path.join(folder, service + ".key"), 0o600)  # as an install leaves it (a 0644 key is refused)
     with open(os.path.join(folder, service + ".chain.pem"), "wb") as handle:
         handle.write(b"".join(labpki.pem(c) for c in cas))
 

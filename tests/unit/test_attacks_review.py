@@ -421,7 +421,7 @@ def _mesh(size=4):
     base = [(NameOID.ORGANIZATION_NAME, "LAB MESH")]
     names = {"A": name("LAB MESH CA", base + [(NameOID.ORGANIZATIONAL_UNIT_NAME, "A")]),
              "B": name("LAB MESH CA", base + [(NameOID.ORGANIZATIONAL_UNIT_NAME, "B")])}
-    keys = {"A": [new_key() for _ in range(size)], "B": [new_key() for _ in range(size)]}
+    keys = {"A": [new_key() for _index in range(size)], "B": [new_key() for _index in range(size)]}
     certs = []
     for mine, theirs in (("A", "B"), ("B", "A")):
         for own in keys[mine]:
@@ -433,16 +433,16 @@ def _mesh(size=4):
 def test_a_flood_of_same_name_cas_ends_fast_with_the_right_verdict(igc_lab):
     acr, aci = igc_lab
     # 40 look-alikes of the lab ACI before the real one: the real path is found, quickly
-    lookalikes = [ca_pair(LAB_ACI, base=TEST_OU)[0] for _ in range(40)]
+    lookalikes = [ca_pair(LAB_ACI, base=TEST_OU)[0] for _index in range(40)]
     cert, _key = leaf_pair(aci)
     chain, took = _within(30, lambda: loader.validate_path(cert, lookalikes + [aci[0]], [acr[0]], "bundle"))
-    assert [c.fingerprint(hashes.SHA256()) for c in chain] == [aci[0].fingerprint(hashes.SHA256()),
-                                                                acr[0].fingerprint(hashes.SHA256())]
+    expected = [aci[0].fingerprint(hashes.SHA256()), acr[0].fingerprint(hashes.SHA256())]
+    assert [c.fingerprint(hashes.SHA256()) for c in chain] == expected
     assert took < 15, took
     # a mesh of CAs that certify each other (40 certificates, countless paths), none to an anchor: a refusal, fast
     names, keys, mesh = _mesh(4)
     mesh += [ca_pair("LAB MESH CA", base=[(NameOID.ORGANIZATION_NAME, "LAB MESH"),
-                                          (NameOID.ORGANIZATIONAL_UNIT_NAME, "A")])[0] for _ in range(8)]
+                                          (NameOID.ORGANIZATIONAL_UNIT_NAME, "A")])[0] for _index in range(8)]
     victim = make(name(AUTH), new_key().public_key(), names["A"], keys["A"][0])
 
     def search():
@@ -467,7 +467,7 @@ def test_a_bundle_flooded_with_same_name_cas_is_refused_fast(mod, fx, tmp_path, 
     assert not (tmp_path / "roc").exists()
     # the lab's own certificate behind 40 look-alikes of its ACI: installed
     cert, key = leaf_pair(aci)
-    lookalikes = [ca_pair(LAB_ACI, base=TEST_OU, issuer=ca_pair(LAB_ACR, base=TEST_OU))[0] for _ in range(40)]
+    lookalikes = [ca_pair(LAB_ACI, base=TEST_OU, issuer=ca_pair(LAB_ACR, base=TEST_OU))[0] for _index in range(40)]
     args = unpack_args(fx, tmp_path / "ok", content=p12(key, cert, lookalikes + [aci[0]]), ca_path=fx["acr"])
     result = mod("pkcs12_unpack", timeout=60, **args)
     assert result["changed"] and len(result["chain"]) == 2, result
