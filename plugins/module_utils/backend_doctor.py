@@ -24,7 +24,7 @@ import time
 from ansible_collections.esante.roc.plugins.module_utils import doctor, igc
 from ansible_collections.esante.roc.plugins.module_utils.facts import days_left
 from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    RocError, content_to_bytes, date_problem, describe, fingerprint_sha256, key_matches, load_certificates,
+    RocError, certificate_pem, content_to_bytes, date_problem, describe, fingerprint_sha256, key_matches, load_certificates,
     load_pkcs12, load_private_key, not_valid_after, pkcs12, to_bytes_passphrase, utcnow, validate_path)
 from ansible_collections.esante.roc.plugins.module_utils.structures import service_paths
 from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular
@@ -427,7 +427,6 @@ class Doctor(object):
 
 
 def _pem(cert):
-    from ansible_collections.esante.roc.plugins.module_utils.loader import certificate_pem
     data = certificate_pem(cert)
     return data.decode("ascii") if isinstance(data, bytes) else data
 
