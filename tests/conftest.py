@@ -6,11 +6,13 @@ the run under the oldest supported cryptography (.venv-oldest) reads the same fi
 """
 
 import datetime
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -41,7 +43,7 @@ def openssl(*args, data=None):
     return proc.stdout
 
 
-def _make_fixtures(root):
+def _make_fixtures(root, run=None):
     sys.path.insert(0, os.path.join(TOP, "tests", "lab"))
     import labpki  # noqa: E402 (needs cryptography >= 38 for the 3DES bundles)
 
@@ -101,6 +103,7 @@ def _make_fixtures(root):
     openssl("pkey", "-in", p("leaf.key"), "-outform", "DER", "-out", p("leaf.key.der"))
     out["cli"] = cli
     out["aci"], out["acr"] = aci_pem, acr_pem
+    out["run"] = run
     with open(os.path.join(root, "index.json"), "w") as handle:
         json.dump(out, handle, indent=1)
     return out
@@ -117,9 +120,21 @@ def fx():
     except ImportError:
         newest = False
     if newest and not os.environ.get("ROC_REUSE_FIXTURES"):
-        shutil.rmtree(FIXTURES, ignore_errors=True)
-        os.makedirs(FIXTURES)
-        return _make_fixtures(FIXTURES)
+        # made once per run; the workers of one pytest-xdist run share its id and take turns under a lock
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or "%d-%f" % (os.getpid(), time.time())
+        os.makedirs(os.path.dirname(FIXTURES), exist_ok=True)
+        with open(FIXTURES + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                with open(index) as handle:
+                    made = json.load(handle)
+            except (OSError, ValueError):
+                made = {}
+            if made.get("run") == run:
+                return made
+            shutil.rmtree(FIXTURES, ignore_errors=True)
+            os.makedirs(FIXTURES)
+            return _make_fixtures(FIXTURES, run)
     if not os.path.exists(index):
         pytest.skip("fixtures are made by the run under the newest cryptography first")
     with open(index) as handle:

@@ -36,7 +36,7 @@ check() { # name command...
 pytest_part() { # name python args...
   local name=$1 python=$2
   shift 2
-  "$python" -m pytest -q -p no:cacheprovider --junitxml="$out/$name.xml" "$@" >"$out/$name.log" 2>&1
+  "$python" -m pytest -q -p no:cacheprovider --durations=25 --junitxml="$out/$name.xml" "$@" >"$out/$name.log" 2>&1
   local rc=$?
   tail -3 "$out/$name.log"
   junit_count "$name" "$out/$name.xml" "$rc"
@@ -66,6 +66,7 @@ EOF
 }
 
 for part in "${parts[@]}"; do
+  part_start=$SECONDS
   case "$part" in
   lint)
     check lint-ruff ruff check .
@@ -76,8 +77,9 @@ for part in "${parts[@]}"; do
     check sanity-ansible-test bash tests/sanity.sh --requirements
     ;;
   unit)
-    pytest_part unit-newest-cryptography "$top/.venv/bin/python" tests/unit
-    ROC_REUSE_FIXTURES=1 pytest_part unit-oldest-cryptography "$top/.venv-oldest/bin/python" tests/unit
+    # two workers (the machine's two cores); the fixtures are made once per run (tests/conftest.py)
+    pytest_part unit-newest-cryptography "$top/.venv/bin/python" -n 2 tests/unit
+    ROC_REUSE_FIXTURES=1 pytest_part unit-oldest-cryptography "$top/.venv-oldest/bin/python" -n 2 tests/unit
     ;;
   integration)
     pytest_part integration "$top/.venv/bin/python" tests/integration
@@ -115,6 +117,7 @@ for part in "${parts[@]}"; do
     exit 2
     ;;
   esac
+  echo "== part $part took $((SECONDS - part_start)) s" | tee -a "$out/times.log"
 done
 
 total_passed=0

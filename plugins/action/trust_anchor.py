@@ -7,10 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.esante.roc.plugins.plugin_utils.controller_files import ControllerSrcAction
+from ansible_collections.esante.roc.plugins.plugin_utils.bootstrap import CryptographyBootstrap
 
 
-class ActionModule(ControllerSrcAction):
+class ActionModule(CryptographyBootstrap):
     MODULE = "esante.roc.trust_anchor"
     LIST_OPTIONS = ("anchors",)
     BOOTSTRAP = ("prerequisites",)

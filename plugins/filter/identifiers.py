@@ -1,14 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: esante.roc contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters on identifiers and structures (thin wrappers over module_utils/identifiers.py and
-module_utils/structures.py, shared with the roles)."""
+"""Filters on identifiers and structures (thin wrappers over the controller's inventory model,
+plugin_utils/identifiers.py, structures.py and revocations.py, used by the roles)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.esante.roc.plugins.module_utils import identifiers, revocations, structures
+from ansible_collections.esante.roc.plugins.plugin_utils import identifiers, revocations, structures
 from ansible_collections.esante.roc.plugins.plugin_utils.filters import wrap
 
 

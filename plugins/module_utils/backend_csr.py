@@ -7,12 +7,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
-from ansible_collections.esante.roc.plugins.module_utils import common
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    NameOID, RocError, hashes, key_matches, key_size, load_private_key, private_key_pem, public_key_sha256,
-    rsa, key_file_holds, serialization, x509)
+from ansible_collections.esante.roc.plugins.module_utils import common, igc
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import load_csr
+from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import hashes, rsa, serialization, x509
+from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
+    key_file_holds, key_matches, key_size, load_private_key, private_key_pem, public_key_sha256)
 from ansible_collections.esante.roc.plugins.module_utils.writer import check_key_file, read_regular, regular_exists
 
 _SPEC = dict(
@@ -35,42 +36,6 @@ _SPEC = dict(
 ARGUMENT_SPEC, REQUIRED = common.with_items(_SPEC, ("privatekey_path", "csr_path", "service"))
 
 
-# RFC 5280 upper bounds (ub-common-name, ub-organization-name, ub-organizational-unit-name, ub-state-name), counted
-# in UTF-8 bytes as cryptography counts them
-_UPPER_BOUNDS = (("service", "CN", 64), ("organization", "O", 64), ("structure_id", "OU", 64),
-                 ("state_province", "ST", 128))
-_COUNTRY = re.compile(r"[A-Za-z]{2}\Z")
-_DIGITS = re.compile(r"[0-9]+\Z")
-
-
-def subject_name(params):
-    """The X.509 subject of an ORG certificate request, in the IGC-Santé order."""
-    for option in ("service", "organization", "structure_id"):
-        if not (params.get(option) or "").strip():
-            raise RocError("%s: must not be empty" % option)
-    country = params.get("country") or "FR"
-    if not _COUNTRY.match(country):
-        raise RocError("country: '%s' is not a two-letter ISO 3166 code (ASCII letters, such as FR)" % country)
-    structure_id = params["structure_id"].strip()
-    if not _DIGITS.match(structure_id):
-        raise RocError("structure_id: '%s' must be the identifier type digit followed by the identifier "
-                       "(ASCII digits only, e.g. 1 + FINESS)" % structure_id)
-    for option, attribute, bound in _UPPER_BOUNDS:
-        value = structure_id if option == "structure_id" else params.get(option)
-        if value and len(value.encode("utf-8")) > bound:
-            raise RocError("%s: '%s...' is %d bytes long (UTF-8); the %s of a certificate holds at most %d" % (
-                option, value[:32], len(value.encode("utf-8")), attribute, bound))
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, country.upper())]
-    if params.get("state_province"):
-        attrs.append(x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, params["state_province"]))
-    attrs += [
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, params["organization"]),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, structure_id),
-        x509.NameAttribute(NameOID.COMMON_NAME, params["service"]),
-    ]
-    return x509.Name(attrs)
-
-
 def existing_key(params, check_mode=False):
     """The key on disk, or None when absent. A key that cannot be read is an error, never replaced; so is a key
     that others may know (a file of another user, or one other users could read): it is never adopted. Reached
@@ -89,12 +54,9 @@ def existing_csr(path):
     found = read_regular(path, "csr_path", missing_ok=True)
     if found is None:
         return None
-    data = found[0]
     try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_csr(data)
-        return x509.load_der_x509_csr(data)
-    except Exception:
+        return load_csr(found[0], "csr_path %s" % path)
+    except RocError:
         return None  # an unreadable CSR is simply rewritten: it holds no secret
 
 
@@ -113,7 +75,7 @@ def run(module):
 
 
 def plan(module, params, writer):
-    subject = subject_name(params)
+    subject = igc.subject_name(params)
     key_path, csr_path = params["privatekey_path"], params["csr_path"]
     key = None if params["regenerate"] == "always" else existing_key(params, module.check_mode)
     key_created = key is None
@@ -127,11 +89,8 @@ def plan(module, params, writer):
         regular_exists(csr_path, "csr_path")
         common.ensure_parent(writer, key_path, True, params["owner"], params["group"])
         common.ensure_parent(writer, csr_path, False)
-        writer.changed = True
-        writer.diff.append({"before_header": key_path, "after_header": key_path,
-                            "before": "", "after": "<new %d-bit RSA key>\n" % params["key_size"]})
-        writer.diff.append({"before_header": csr_path, "after_header": csr_path,
-                            "before": "", "after": "<new CSR for %s>\n" % subject.rfc4514_string()})
+        writer.predict(key_path, "<new %d-bit RSA key>\n" % params["key_size"])
+        writer.predict(csr_path, "<new CSR for %s>\n" % subject.rfc4514_string())
         return dict(csr=None, subject=subject.rfc4514_string(), public_key_sha256=None, service=params["service"],
                     privatekey_created=True, csr_created=True, privatekey_path=key_path, csr_path=csr_path)
     if key_created:

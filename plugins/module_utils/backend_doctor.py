@@ -23,10 +23,14 @@ import time
 
 from ansible_collections.esante.roc.plugins.module_utils import doctor, igc
 from ansible_collections.esante.roc.plugins.module_utils.facts import days_left
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    RocError, certificate_pem, content_to_bytes, date_problem, describe, fingerprint_sha256, key_matches, load_certificates,
-    load_pkcs12, load_private_key, not_valid_after, pkcs12, to_bytes_passphrase, utcnow, validate_path)
-from ansible_collections.esante.roc.plugins.module_utils.structures import service_paths
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
+    certificate_pem, content_to_bytes, date_problem, describe, fingerprint_sha256, load_certificates, not_valid_after)
+from ansible_collections.esante.roc.plugins.module_utils.loader_chain import validate_path
+from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import utcnow
+from ansible_collections.esante.roc.plugins.module_utils.loader_keys import key_matches, load_private_key
+from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import aliases_readable, load_pkcs12, load_pkcs12_entries
+from ansible_collections.esante.roc.plugins.module_utils.layout import service_paths
 from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular
 
 ANCHOR_SPEC = dict(name=dict(type="str", required=True), content=dict(type="str"), src=dict(type="str"),
@@ -278,17 +282,14 @@ class Doctor(object):
 
     @staticmethod
     def _alias(data, password):
-        """The friendly name of the key entry (lower case), or None when this cryptography cannot tell (< 36)."""
-        loader = getattr(pkcs12, "load_pkcs12", None)
-        if loader is None:
-            return None
+        """The alias of the key entry (lower case), or None when this cryptography cannot tell (< 36)."""
         try:
-            bundle = loader(data, to_bytes_passphrase(password))
-        except Exception:
+            _key, cert, _extra = load_pkcs12_entries(data, password, "keystore")
+        except RocError:
             return None
-        if bundle.cert is None or not bundle.cert.friendly_name:
+        if cert is None or not cert.alias:
             return None
-        return bundle.cert.friendly_name.decode("utf-8", "replace").lower()
+        return cert.alias.lower()
 
     # --------------------------------------------------------------------------------------------- stores
     def stores(self, igc_anchors, gie_anchors):
@@ -322,14 +323,10 @@ class Doctor(object):
         data = read_regular(store["path"], "store %s" % label)[0]
         if store["type"] == "pem":
             return set(fingerprint_sha256(c) for c in load_certificates(data, "store %s" % label)), label
-        loader = getattr(pkcs12, "load_pkcs12", None)
-        if loader is None:
+        if not aliases_readable():
             raise RocError("reading a PKCS#12 truststore needs python3-cryptography >= 36 on the host")
-        try:
-            bundle = loader(data, to_bytes_passphrase(store.get("password") or ""))
-        except Exception:
-            raise RocError("the password given does not open it, or it is not a PKCS#12 truststore")
-        certs = [c.certificate for c in bundle.additional_certs] + ([bundle.cert.certificate] if bundle.cert else [])
+        _key, cert, extra = load_pkcs12_entries(data, store.get("password") or "", "store %s" % label)
+        certs = [e.certificate for e in extra] + ([cert.certificate] if cert else [])
         return set(fingerprint_sha256(c) for c in certs), label
 
     # ------------------------------------------------------------------------------------- configuration

@@ -11,8 +11,10 @@ import os
 
 from ansible_collections.esante.roc.plugins.module_utils import revocation
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    RocError, content_to_bytes, key_matches, load_certificates, load_private_key, read_file)
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
+    content_to_bytes, load_certificates, load_crls, read_file)
+from ansible_collections.esante.roc.plugins.module_utils.loader_keys import key_matches, load_private_key
 
 ARGUMENT_SPEC = dict(
     path=dict(type="path"),
@@ -54,12 +56,12 @@ def run(module):
     params = module.params
     if params.get("certificates") is not None:
         try:
-            crls = revocation.load_crls(params["crls"]) if params.get("crls") is not None else None
+            crls = load_crls(params["crls"]) if params.get("crls") is not None else None
         except RocError as exc:
             crls = exc  # each entry reports it: a fleet report is never aborted
         return {"changed": False, "certificates": [_one(entry, params, crls) for entry in params["certificates"]]}
     try:
-        crls = revocation.load_crls(params["crls"]) if params.get("crls") is not None else None
+        crls = load_crls(params["crls"]) if params.get("crls") is not None else None
         if params.get("path"):
             what = "path %s" % params["path"]
             certs = load_certificates(read_file(params["path"], "path", follow=True), what)

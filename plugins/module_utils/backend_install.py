@@ -12,15 +12,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
 
 from ansible_collections.esante.roc.plugins.module_utils import (
-    backend_files, backend_keystore, common, fastpath, igc, igc_anchors, revocation)
+    backend_config_files, backend_keystore, common, igc, igc_anchors, install_record, revocation)
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    PEM_BLOCK, RocError, certificate_pem, common_name, certificates_pem, content_to_bytes, date_problem, is_ca,
-    fingerprint_sha256, key_matches, load_certificates, load_pkcs12, load_private_key, normalize_fingerprint,
-    private_key_pem, read_file, key_file_holds, validate_path)
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.layout import valid_name
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
+    certificate_pem, certificates_pem, common_name, content_to_bytes, date_problem, fingerprint_sha256, is_ca,
+    load_certificates, normalize_fingerprint, PEM_BLOCK, read_file)
+from ansible_collections.esante.roc.plugins.module_utils.loader_chain import validate_path
+from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
+    key_file_holds, key_matches, load_private_key, private_key_pem)
+from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import load_pkcs12
 from ansible_collections.esante.roc.plugins.module_utils.writer import check_key_at, read_key_file
 
 # the checks of both install modules (their documentation: doc fragment esante.roc.trust)
@@ -37,7 +41,6 @@ CHECK_OPTIONS = dict(
 )
 NO_ANCHOR = ("no anchor given: give ca_path or chain (the IGC-Santé ACI and ACR), or environment for the collection's "
              "official IGC-Santé certificates (allow_unanchored is for a lab only)")
-SERVICE_NAME = re.compile(igc.SERVICE_NAME_PATTERN)
 # a key file found on the target is used as it is only when nobody else could know or replace it
 KEY_REMEDY = ("check that it is the key made for this service, then give it to root (or the owner asked) with mode 0600 "
               "(0640 with group), or make a new key with esante.roc.csr")
@@ -47,7 +50,7 @@ MIDDLEWARE_OPTIONS = dict(
     keystore_path=dict(type="path"),
     keystore_alias=dict(type="str", no_log=False),
     keystore_passphrase=dict(type="str", no_log=True),
-    config_files=dict(type="list", elements="dict", options=backend_files.FILE_ENTRY),
+    config_files=dict(type="list", elements="dict", options=backend_config_files.FILE_ENTRY),
     config_dir_mode=dict(type="raw", default="0755"),
 )
 
@@ -231,7 +234,7 @@ def plan_config_files(module, writer):
     if not params.get("config_files"):
         return {}
     defaults = {"owner": params.get("owner"), "group": params.get("group"), "mode": None, "backup": params["backup"]}
-    return {"config_files": backend_files.plan_files(module, writer, params["config_files"], defaults,
+    return {"config_files": backend_config_files.plan_files(module, writer, params["config_files"], defaults,
                                                      params["config_dir_mode"], "config_files")}
 
 
@@ -249,8 +252,8 @@ def plan_pkcs12_unpack(module, params, writer):
     if params.get("service") or params.get("certificate_path"):
         # the no-change path: the record of the last install says nothing changed, no bundle opened
         known = _pkcs12_paths(params, params.get("service"))["certificate"]
-        expected = fastpath.inputs(params, bundle)
-        done = fastpath.unchanged(expected, params, known)
+        expected = install_record.inputs(params, bundle)
+        done = install_record.unchanged(expected, params, known)
         if done is not None:
             return _from_record(done, known)
     first = len(writer.planned)
@@ -259,14 +262,14 @@ def plan_pkcs12_unpack(module, params, writer):
     name = params.get("service") or common_name(cert.subject)
     if not name:
         raise RocError("%s: the certificate has no CN; give service and explicit paths" % what)
-    if not params.get("service") and not SERVICE_NAME.match(name):
+    if not params.get("service") and not valid_name(name):
         raise RocError("%s: the certificate's CN '%s' cannot name files in dest (letters, digits, '.', '_', '-', not "
                        "starting with '.' or '-'); give service" % (what, name))
     paths = _pkcs12_paths(params, name)
     key_passphrase = params.get("key_passphrase")
     result = install(params, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
     if not module.check_mode:
-        fastpath.plan_record(writer, expected or fastpath.inputs(params, bundle), paths["certificate"], first, cert,
+        install_record.plan_record(writer, expected or install_record.inputs(params, bundle), paths["certificate"], first, cert,
                              result)
     return result
 
@@ -314,13 +317,13 @@ def plan_certificate(module, params, writer):
         raise RocError("src: give the certificate file on the controller (src) or its content (content)")
     source = content_to_bytes(params["content"], "content")
     precheck(params)
-    expected = fastpath.inputs(params, source)
+    expected = install_record.inputs(params, source)
     renewal = params.get("next_privatekey_path") and os.path.exists(params["next_privatekey_path"])
     if not renewal and not params.get("privatekey_content"):
         # the key used as it is must be trusted now, whatever the record says
         check_key_at(params["privatekey_path"], "privatekey_path", params.get("owner"), module.check_mode, KEY_REMEDY)
     if not renewal:
-        done = fastpath.unchanged(expected, params, params["path"])
+        done = install_record.unchanged(expected, params, params["path"])
         if done is not None:
             return _from_record(done, params["path"])
     first = len(writer.planned)
@@ -352,7 +355,7 @@ def plan_certificate(module, params, writer):
     result["renewed"] = swap
     if not module.check_mode and not swap:
         # the key is read here, not written, when it was made on this host: the record keeps its digest too
-        fastpath.plan_record(writer, expected, params["path"], first, cert, result,
+        install_record.plan_record(writer, expected, params["path"], first, cert, result,
                              {key_path: key_read} if key_bytes is None else None)
     if swap:
         # renewal: the next key becomes the live key in the same commit, and leaves its waiting place
@@ -365,11 +368,9 @@ def plan_certificate(module, params, writer):
 def _predicted_without_key(params, writer, cert, key_path, chain):
     """Check mode before the key exists (an earlier task of the same check run would make it): the
     certificate's files would be written; nothing is checked against a key that is not there yet."""
-    writer.changed = True
     for name in ("path", "chain_path", "fullchain_path", "combined_path", "keystore_path"):
         if params.get(name):
-            writer.diff.append({"before_header": params[name], "after_header": params[name], "before": "",
-                                "after": "<%s for %s, once %s exists>\n" % (name, cert.subject.rfc4514_string(), key_path)})
+            writer.predict(params[name], "<%s for %s, once %s exists>\n" % (name, cert.subject.rfc4514_string(), key_path))
     return {"files": {}, "certificate": certificate_facts(cert), "chain": [c.subject.rfc4514_string() for c in chain],
             "renewed": False,
             "predicted_without_key": key_path}

@@ -11,9 +11,11 @@ __metaclass__ = type
 import os
 
 from ansible_collections.esante.roc.plugins.module_utils import common
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    RocError, key_matches, load_certificates, load_pkcs12, load_private_key, pkcs12, read_file, same_private_key,
-    serialization, to_bytes_passphrase)
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import load_certificates, read_file
+from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
+    key_matches, load_private_key)
+from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import keystore_bytes, keystore_holds
 from ansible_collections.esante.roc.plugins.module_utils.writer import read_key_file, read_regular, regular_exists
 
 # a key file is put in a keystore only when nobody else could know or replace it
@@ -37,28 +39,6 @@ ARGUMENT_SPEC, REQUIRED = common.with_items(_SPEC, (
     "path", "alias", "privatekey_path", "certificate_path", "chain_path"))
 
 
-def holds(old, key, cert, chain, alias, passphrase):
-    """Whether an existing keystore already holds exactly this content (its salts differ each write). Opened
-    once (the key derivation is the costly part of a warm run)."""
-    loader = getattr(pkcs12, "load_pkcs12", None)
-    if loader is not None:  # cryptography >= 36: key, certificates and the alias in one opening
-        try:
-            bundle = loader(old, to_bytes_passphrase(passphrase))
-        except Exception:
-            return False
-        if bundle.key is None or bundle.cert is None:
-            return False
-        name = bundle.cert.friendly_name
-        return (same_private_key(bundle.key, key) and bundle.cert.certificate == cert
-                and [c.certificate for c in bundle.additional_certs] == list(chain)
-                and (name or b"").decode("utf-8", "replace") == alias)
-    try:
-        old_key, old_cert, old_chain = load_pkcs12(old, passphrase, "keystore")
-    except RocError:
-        return False
-    return same_private_key(old_key, key) and old_cert == cert and list(old_chain) == list(chain)
-
-
 def run(module):
     return common.run_items(module, plan, REQUIRED)
 
@@ -69,9 +49,7 @@ def plan(module, params, writer):
                if params.get(o) and not regular_exists(params[o], o)]
     if missing and module.check_mode:
         # a check run before the material is installed: predict the keystore, do not fail
-        writer.changed = True
-        writer.diff.append({"before_header": params["path"], "after_header": params["path"], "before": "",
-                            "after": "<keystore made from files an earlier task installs: %s>\n" % ", ".join(missing)})
+        writer.predict(params["path"], "<keystore made from files an earlier task installs: %s>\n" % ", ".join(missing))
         return {"path": os.path.abspath(params["path"]), "alias": params["alias"], "predicted_from_missing": missing}
     key_bytes = read_key_file(params["privatekey_path"], "privatekey_path", params.get("owner"), module.check_mode,
                               KEY_REMEDY)[0]
@@ -97,12 +75,10 @@ def plan_keystore(writer, params, path, alias, passphrase, key, cert, chain):
     found = read_regular(path, "keystore %s" % path, missing_ok=True)  # a link or special file there: refused
     if found is not None:
         old = found[0]
-        if holds(old, key, cert, chain, alias, passphrase):
+        if keystore_holds(old, key, cert, chain, alias, passphrase):
             data = old  # the warm path: no new encryption, the writer sees identical bytes
     if data is None:
-        data = pkcs12.serialize_key_and_certificates(
-            alias.encode("utf-8"), key, cert, list(chain) or None,
-            serialization.BestAvailableEncryption(to_bytes_passphrase(passphrase)))
+        data = keystore_bytes(key, cert, chain, alias, passphrase)
     common.ensure_parent(writer, path, True, params["owner"], params["group"])
     writer.plan(path, data, mode=params["mode"], owner=params["owner"], group=params["group"],
                 backup=params["backup"], sensitive=True, default_mode=0o600, label="keystore %s" % path)

@@ -13,9 +13,11 @@ import os
 import re
 import stat
 
-from ansible_collections.esante.roc.plugins.module_utils import common, igc
+from ansible_collections.esante.roc.plugins.module_utils import common
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError, load_certificates
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.layout import valid_name
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import load_certificates
 from ansible_collections.esante.roc.plugins.module_utils.writer import (
     FileWriter, holds_key, lstat, open_folder, read_regular)
 
@@ -24,7 +26,6 @@ ARGUMENT_SPEC = dict(
     certs_dir=dict(type="path", default="/etc/roc"),
     keep_backup=dict(type="bool", default=False),
 )
-NAME_RE = re.compile(igc.SERVICE_NAME_PATTERN)  # anchored with \Z: a trailing newline is no service name
 _ANY_BACKUP = re.compile(r".+\.\d{4}-\d{2}-\d{2}@\d{2}:\d{2}:\d{2}(?:\.\d+){0,2}~\Z")
 
 
@@ -65,7 +66,7 @@ def _facts(data, path):
 def run(module):
     params = module.params
     service = params["service"]
-    if not NAME_RE.match(service):
+    if not valid_name(service):
         raise RocError("service: '%s' is not a service name (letters, digits, '.', '_', '-', starting with a letter "
                        "or digit)" % service)
     folder = os.path.join(os.path.abspath(params["certs_dir"]), service)

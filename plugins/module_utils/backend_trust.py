@@ -13,10 +13,13 @@ import re
 import shutil
 import tempfile
 
-from ansible_collections.esante.roc.plugins.module_utils import backend_host, common
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    RocError, certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
-    normalize_fingerprint, not_valid_after, pkcs12, to_bytes_passphrase)
+from ansible_collections.esante.roc.plugins.module_utils import backend_prerequisites, common
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.layout import valid_name
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
+    certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
+    normalize_fingerprint, not_valid_after)
+from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import aliases_readable, load_pkcs12_entries
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter, list_folder, read_regular
 
 # Per-family layout of the system trust store (linux-system-roles/certificate does the same).
@@ -30,7 +33,6 @@ FAMILY_IDS = {
     "redhat": ("rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "scientific", "redhat"),
     "suse": ("sles", "sled", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "suse"),
 }
-NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # \Z: "$" would take a name ending with a newline
 BUNDLE_MARK = "# esante.roc anchor: "
 
 STORES = ("system", "bundle", "java")
@@ -66,7 +68,7 @@ ARGUMENT_SPEC = dict(
     keystore_path=dict(type="path"),
     keystore_password=dict(type="str", no_log=True),
     keytool_path=dict(type="str", default="keytool", no_log=False),
-    prerequisites=dict(type="dict", options=backend_host.ARGUMENT_SPEC),
+    prerequisites=dict(type="dict", options=backend_prerequisites.ARGUMENT_SPEC),
     **common.FILE_OPTIONS
 )
 
@@ -99,8 +101,8 @@ def expand_anchors(anchors, state):
     for index, anchor in enumerate(anchors):
         name = anchor["name"]
         label = "anchors[%d] (%s)" % (index, name)
-        if not NAME_RE.match(name or ""):
-            raise RocError("%s: name must be letters, digits, '.', '_' or '-'" % label)
+        if not valid_name(name):
+            raise RocError("%s: name must be letters, digits, '.', '_' or '-' (64 at most, not starting with '.')" % label)
         if name in seen:
             raise RocError("%s: the name is used twice" % label)
         seen.add(name)
@@ -289,11 +291,9 @@ def run_java(module, params, writer, expanded):
     todo = [n for n, a in actions.items() if a != "none"]
     if not todo:
         return results, {"keystore_path": path}
-    writer.changed = True
-    writer.diff.append({"before_header": path, "after_header": path,
-                        "before": "".join("%s\n" % a for a in sorted(present)),
-                        "after": "".join("%s: %s\n" % (n, actions[n]) for n in sorted(todo))})
+    shown = ("".join("%s\n" % a for a in sorted(present)), "".join("%s: %s\n" % (n, actions[n]) for n in sorted(todo)))
     if module.check_mode:
+        writer.predict(path, shown[1], before=shown[0])
         return results, {"keystore_path": path}
     keytool = _find_keytool(module, params)
     common.ensure_parent(writer, path, True, params["owner"], params["group"])
@@ -319,7 +319,7 @@ def run_java(module, params, writer, expanded):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     writer.plan(path, data, mode=params["mode"] or "0644", owner=params["owner"], group=params["group"],
-                backup=params["backup"], label="keystore_path")
+                backup=params["backup"], label="keystore_path", shown=shown)
     writer.commit()
     return results, {"keystore_path": path}
 
@@ -348,20 +348,17 @@ def _write_private(path, data):
 
 def _keystore_entries_read(data, password):
     """{alias: SHA-256 fingerprint} of a PKCS#12 truststore (its bytes) read with cryptography (>= 36), or None
-    when it cannot be read that way (a JKS store, an older cryptography): the caller asks keytool."""
-    loader = getattr(pkcs12, "load_pkcs12", None)
-    if loader is None:
+    when it cannot be read that way (a JKS store, an older cryptography, an entry without alias): the caller asks
+    keytool."""
+    if not aliases_readable():
         return None
     try:
-        bundle = loader(data, to_bytes_passphrase(password))
-    except Exception:
+        _key, _cert, extra = load_pkcs12_entries(data, password, "truststore")
+    except RocError:
         return None
-    entries = {}
-    for item in bundle.additional_certs:
-        if not item.friendly_name:
-            return None
-        entries[item.friendly_name.decode("utf-8").lower()] = normalize_fingerprint(fingerprint_sha256(item.certificate))
-    return entries
+    if any(not entry.alias for entry in extra):
+        return None
+    return dict((entry.alias.lower(), normalize_fingerprint(fingerprint_sha256(entry.certificate))) for entry in extra)
 
 
 def _keystore_entries(module, keytool, data, env):
@@ -408,7 +405,7 @@ def run(module):
     params = module.params
     host = None
     if params.get("prerequisites"):
-        host = backend_host.check(module, params["prerequisites"])
+        host = backend_prerequisites.check(module, params["prerequisites"])
         if host["cryptography_problem"]:
             return dict(host, failed=True)  # the action plugin installs the package when asked, and runs again
     result = run_stores(module, params)

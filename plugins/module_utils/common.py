@@ -14,7 +14,8 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.esante.roc.plugins.module_utils.loader import RocError, require_cryptography
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import require_cryptography
 from ansible_collections.esante.roc.plugins.module_utils.writer import HIDDEN, FileWriter, holds_key
 
 FILE_OPTIONS = dict(
@@ -273,12 +274,12 @@ def run_items(module, plan, required, extra=None):
         missing = [name for name in required if entry.get(name) in (None, "")]
         if missing:
             raise RocError("%s%s: required" % (where, ", ".join(missing)))
-        before = len(writer.diff)
+        before = writer.changes
         try:
             result = plan(module, entry, writer)
         except RocError as exc:
             raise RocError(where + str(exc)) if items else exc
-        result["changed"] = len(writer.diff) > before
+        result["changed"] = writer.changes > before  # this item's own changes, stated by the writer
         results.append(result)
     added = extra(module, writer) if extra else {}
     writer.commit()

@@ -9,9 +9,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.esante.roc.plugins.module_utils import igc
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    NameOID, RocError, describe, extension_value, fingerprint_sha256, is_ca, key_size, key_type, not_valid_after,
-    not_valid_before, public_key_sha256, utcnow, x509)
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
+    describe, extension_value, fingerprint_sha256, is_ca, not_valid_after, not_valid_before)
+from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import NameOID, utcnow, x509
+from ansible_collections.esante.roc.plugins.module_utils.loader_keys import key_size, key_type, public_key_sha256
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 

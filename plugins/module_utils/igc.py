@@ -11,12 +11,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+
 
 def _crypto():
     """The loader (and cryptography) only when a certificate is looked at: the controller's filters use this
     module's names and usages in every forked worker, where importing cryptography would cost each task."""
-    from ansible_collections.esante.roc.plugins.module_utils import loader
-    return loader
+    from ansible_collections.esante.roc.plugins.module_utils import loader_certificates
+    return loader_certificates
 
 
 SERVICE_ANNUAIRE = "Client_ROC_Annuaire_AMC"
@@ -145,7 +149,6 @@ def usage_problem(cert, usage, what=None):
 
 
 # a name from a certificate that becomes a file name (pkcs12_unpack without service): no separator, no dot first
-SERVICE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
 
 
 def environment_problem(cert, environment):
@@ -170,3 +173,58 @@ def service_problem(cert, service):
     if cn != service:
         return "the certificate is for service '%s', not '%s'" % (cn, service)
     return None
+
+
+# ------------------------------------------------------------------------------- the subject DN
+# the OU of an ORG certificate: the identifier type digit, then the identifier (1 FINESS, 2 SIREN, 3 SIRET)
+OU_TYPE_DIGITS = {"finess": "1", "siren": "2", "siret": "3"}
+
+
+def subject_fields(organization, structure_id, state_province=None, country="FR"):
+    """The fields of an ORG certificate's subject but its CN (the service): country, state_province,
+    organization, structure_id (the OU: ou_value of a validated identifier)."""
+    return {"country": country or "FR", "state_province": state_province, "organization": organization,
+            "structure_id": structure_id}
+
+
+def ou_value(kind, identifier):
+    """The OU of an ORG certificate: the type digit of `kind` (finess, siren, siret) then the identifier, which
+    the caller has validated (plugin_utils/identifiers.py)."""
+    return OU_TYPE_DIGITS[kind] + identifier
+
+
+# RFC 5280 upper bounds (ub-common-name, ub-organization-name, ub-organizational-unit-name, ub-state-name), counted
+# in UTF-8 bytes as cryptography counts them
+_UPPER_BOUNDS = (("service", "CN", 64), ("organization", "O", 64), ("structure_id", "OU", 64),
+                 ("state_province", "ST", 128))
+_COUNTRY = re.compile(r"[A-Za-z]{2}\Z")
+_DIGITS = re.compile(r"[0-9]+\Z")
+
+
+def subject_name(params):
+    """The X.509 subject of an ORG certificate (the CSR of esante.roc.csr), in the IGC-Santé order
+    C, ST, O, OU (structure_id), CN (service): `params` holds the fields of subject_fields plus `service`."""
+    for option in ("service", "organization", "structure_id"):
+        if not (params.get(option) or "").strip():
+            raise RocError("%s: must not be empty" % option)
+    country = params.get("country") or "FR"
+    if not _COUNTRY.match(country):
+        raise RocError("country: '%s' is not a two-letter ISO 3166 code (ASCII letters, such as FR)" % country)
+    structure_id = params["structure_id"].strip()
+    if not _DIGITS.match(structure_id):
+        raise RocError("structure_id: '%s' must be the identifier type digit followed by the identifier "
+                       "(ASCII digits only, e.g. 1 + FINESS)" % structure_id)
+    for option, attribute, bound in _UPPER_BOUNDS:
+        value = structure_id if option == "structure_id" else params.get(option)
+        if value and len(value.encode("utf-8")) > bound:
+            raise RocError("%s: '%s...' is %d bytes long (UTF-8); the %s of a certificate holds at most %d" % (
+                option, value[:32], len(value.encode("utf-8")), attribute, bound))
+    attrs = [_crypto().x509.NameAttribute(_crypto().NameOID.COUNTRY_NAME, country.upper())]
+    if params.get("state_province"):
+        attrs.append(_crypto().x509.NameAttribute(_crypto().NameOID.STATE_OR_PROVINCE_NAME, params["state_province"]))
+    attrs += [
+        _crypto().x509.NameAttribute(_crypto().NameOID.ORGANIZATION_NAME, params["organization"]),
+        _crypto().x509.NameAttribute(_crypto().NameOID.ORGANIZATIONAL_UNIT_NAME, structure_id),
+        _crypto().x509.NameAttribute(_crypto().NameOID.COMMON_NAME, params["service"]),
+    ]
+    return _crypto().x509.Name(attrs)

@@ -17,9 +17,11 @@ __metaclass__ = type
 import hashlib
 import re
 
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    PEM_BLOCK, UTC, RocError, content_to_bytes, describe, extension_value, fingerprint_sha256, normalize_fingerprint,
-    utcnow, verifies, x509)
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
+    describe, extension_value, fingerprint_sha256, normalize_fingerprint)
+from ansible_collections.esante.roc.plugins.module_utils.loader_chain import verifies
+from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import UTC, utcnow, x509
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -94,31 +96,6 @@ def _utc(obj, name):
 
 def _iso(value):
     return value.strftime(ISO) if value is not None else None
-
-
-def load_crls(contents, what="crls"):
-    """[(label, crl)] of CRL contents (PEM, one or more X509 CRL blocks, or base64 DER)."""
-    out = []
-    for index, content in enumerate(contents or []):
-        label = "%s[%d]" % (what, index)
-        data = content_to_bytes(content, label)
-        if b"-----BEGIN" in data:
-            ders = []
-            for block_label, body in PEM_BLOCK.findall(data):
-                if block_label == b"X509 CRL":
-                    ders.append(content_to_bytes(body.decode("ascii", "replace"), label))
-            if not ders:
-                raise RocError("%s: no X509 CRL block in it" % label)
-        else:
-            ders = [data]
-        for der in ders:
-            try:
-                crl = x509.load_der_x509_crl(der)
-                crl.issuer.rfc4514_string()
-            except Exception:
-                raise RocError("%s: not a readable CRL (damaged, or another format)" % label)
-            out.append((label, crl))
-    return out
 
 
 def _crl_problem(label, crl, issuer_certs):

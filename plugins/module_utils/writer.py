@@ -469,19 +469,27 @@ def backup_pattern(name):
 
 
 class _Planned(object):
+    """One file of a call: what was asked (given whole when it is planned), then what the writer found there and
+    decided (old content and status, ids, mode, action), then its commit state (temporary file, backup)."""
     __slots__ = ("path", "directory", "name", "content", "mode", "uid", "gid", "backup", "keep", "sensitive",
                  "secret", "tmp", "old", "old_st", "dir_id", "action", "label", "validate", "quiet", "exclusive",
-                 "parent_mode", "backup_name")
+                 "parent_mode", "backup_name", "shown")
 
-    def __init__(self, path, label):
+    def __init__(self, path, label, content=None, backup=False, keep=0, sensitive=False, validate=None, quiet=False,
+                 exclusive=False, parent_mode=None, shown=None):
         self.path = path
         self.directory, self.name = os.path.split(path)
         self.label = label or self.name
-        self.content = self.old = self.old_st = self.dir_id = self.tmp = self.validate = None
-        self.uid = self.gid = self.mode = self.parent_mode = self.backup_name = None
-        self.backup = self.sensitive = self.secret = self.quiet = self.exclusive = False
-        self.keep = 0
+        # asked
+        self.content, self.backup, self.keep, self.sensitive = content, backup, keep, sensitive
+        self.validate, self.quiet, self.exclusive, self.parent_mode, self.shown = (
+            validate, quiet, exclusive, parent_mode, shown)
+        # found and decided by the writer
+        self.old = self.old_st = self.dir_id = self.uid = self.gid = self.mode = None
+        self.secret = False
         self.action = "none"
+        # commit state
+        self.tmp = self.backup_name = None
 
 
 class FileWriter(object):
@@ -496,6 +504,7 @@ class FileWriter(object):
         self.keep_backups = 0 if keep is None else keep
         self.planned = []
         self.changed = False
+        self.changes = 0  # changes decided so far (files, folders, predictions): a caller's part is told by its count
         self.diff = []
         self.backup_files = {}
         self.results = {}
@@ -541,11 +550,24 @@ class FileWriter(object):
         parent = os.path.dirname(path)
         if parent != path and lstat(parent, "folder") is None:
             self.ensure_dir(parent, 0o755)
-        self.changed = True
+        self._mark_change()
         self.diff.append({"before_header": path, "after_header": path,
                           "before": "(absent)\n", "after": "(folder, mode %04o)\n" % mode})
         self._pending_dirs[path] = (mode, owner, group)
         return True
+
+    def _mark_change(self):
+        self.changed = True
+        self.changes += 1
+
+    def predict(self, path, after, before=""):
+        """Check mode only: a change the real run would make, told without making its content (a key not yet
+        generated, a keystore from files an earlier task installs, keytool's work). Nothing is planned; the call
+        reports changed with `after` (a description, never material) in its diff."""
+        if not self.check_mode:
+            raise RocError("%s: a change can be predicted only in check mode" % path)
+        self._mark_change()
+        self.diff.append({"before_header": path, "after_header": path, "before": before, "after": after})
 
     def make_dirs(self):
         """Create the planned folders now (parents first); nothing in check mode."""
@@ -688,8 +710,9 @@ class FileWriter(object):
     # ------------------------------------------------------------------------------ plan
     def plan(self, path, content, mode=None, owner=None, group=None, backup=False, sensitive=False,
              same=None, default_mode=0o644, label=None, validate=None, quiet=False, keep_backups=None,
-             exclusive=False, parent_mode=None):
-        """Declare that path must hold content. `same(old_bytes)` may say an old file is equivalent
+             exclusive=False, parent_mode=None, shown=None):
+        """Declare that path must hold content. `shown` (before, after) is what its diff tells instead of the
+        content (a binary store told by its entries). `same(old_bytes)` may say an old file is equivalent
         (an encrypted key with another salt, say). `validate(temp_path)` may refuse the new content (it
         raises RocError) after it is written to its temporary file and before any file of the call is
         renamed. A `quiet` file (a cache, such as the install record) is written like the others but its change
@@ -698,15 +721,13 @@ class FileWriter(object):
         then, and an `exclusive` one never replaces a file that appeared meanwhile. Returns True when the file will
         change."""
         path = os.path.abspath(path)
-        item = _Planned(path, label)
+        item = _Planned(path, label, content=content, backup=backup, sensitive=sensitive, validate=validate,
+                        quiet=quiet, exclusive=exclusive, parent_mode=parent_mode, shown=shown,
+                        keep=self.keep_backups if keep_backups is None else keep_backups)
         if not item.name:
             raise RocError("%s: %s is a folder, not a file" % (item.label, path))
         self._check_name(item)
         self._claim(path, item.label)
-        item.content, item.validate, item.quiet, item.exclusive = content, validate, quiet, exclusive
-        item.parent_mode = parent_mode
-        item.backup, item.sensitive = backup, sensitive
-        item.keep = self.keep_backups if keep_backups is None else keep_backups
         if item.keep < 0:
             raise RocError("keep_backups: %d is negative (0 keeps every backup)" % item.keep)
         item.uid, item.gid = self._ids(owner, group)
@@ -736,7 +757,7 @@ class FileWriter(object):
         else:
             item.action = "create" if item.old is None else "replace"
         if item.action != "none" and not quiet:
-            self.changed = True
+            self._mark_change()
             self.diff.append(self._diff(item))
         self.planned.append(item)
         self.results[path] = item.action
@@ -768,6 +789,9 @@ class FileWriter(object):
                     "after": "mode %04o uid %s gid %s\n" % (
                         item.mode, st.st_uid if item.uid is None else item.uid,
                         st.st_gid if item.gid is None else item.gid)}
+        if item.shown is not None and not item.secret:
+            return {"before_header": item.path, "after_header": item.path, "before": item.shown[0],
+                    "after": item.shown[1]}
         return {"before_header": item.path, "after_header": item.path,
                 "before": self._shown(item, item.old), "after": self._shown(item, item.content)}
 
@@ -775,7 +799,7 @@ class FileWriter(object):
         """Plan the removal of path (kept aside as a backup only when asked: key material as 0600, owned by the
         module's user). True when it exists. A link or special file there is refused, never removed."""
         path = os.path.abspath(path)
-        item = _Planned(path, label)
+        item = _Planned(path, label, backup=backup, sensitive=sensitive)
         if not item.name:
             raise RocError("%s: %s is a folder, not a file" % (item.label, path))
         self._check_name(item)
@@ -784,14 +808,13 @@ class FileWriter(object):
         if item.old is None:
             self.results[path] = "none"
             return False
-        item.backup, item.sensitive = backup, sensitive
         item.secret = bool(sensitive or holds_key(item.old))
         if item.secret:
             item.mode, item.uid, item.gid = KEY_MODE, os.geteuid(), os.getegid()
         else:
             item.mode, item.uid, item.gid = stat.S_IMODE(item.old_st.st_mode), item.old_st.st_uid, item.old_st.st_gid
         item.action = "remove"
-        self.changed = True
+        self._mark_change()
         self.diff.append({"before_header": path, "after_header": path, "before": self._shown(item, item.old),
                           "after": "(absent)\n"})
         self.planned.append(item)

@@ -93,12 +93,12 @@ backup_files:
   type: dict
 """
 
-from ansible_collections.esante.roc.plugins.module_utils import backend_files, common
+from ansible_collections.esante.roc.plugins.module_utils import backend_config_files, common
 
 
 def main():
-    module = common.new_module(backend_files.ARGUMENT_SPEC, supports_check_mode=True)
-    common.run(module, backend_files.run, needs_cryptography=False)
+    module = common.new_module(backend_config_files.ARGUMENT_SPEC, supports_check_mode=True)
+    common.run(module, backend_config_files.run, needs_cryptography=False)
 
 
 if __name__ == "__main__":

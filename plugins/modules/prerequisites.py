@@ -92,12 +92,12 @@ gid:
   type: int
 """
 
-from ansible_collections.esante.roc.plugins.module_utils import backend_host, common
+from ansible_collections.esante.roc.plugins.module_utils import backend_prerequisites, common
 
 
 def main():
-    module = common.new_module(backend_host.ARGUMENT_SPEC, supports_check_mode=True)
-    common.run(module, backend_host.run, needs_cryptography=False)
+    module = common.new_module(backend_prerequisites.ARGUMENT_SPEC, supports_check_mode=True)
+    common.run(module, backend_prerequisites.run, needs_cryptography=False)
 
 
 if __name__ == "__main__":

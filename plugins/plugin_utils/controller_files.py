@@ -18,7 +18,6 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 
 #: what install_cryptography installs (the same package name on Debian and on the RHEL family)
-PACKAGE = "python3-cryptography"
 #: module options that carry a secret (a bundle, a key, a passphrase) to the target
 SECRET_OPTIONS = ("content", "passphrase", "key_passphrase", "keystore_passphrase", "privatekey_passphrase",
                   "privatekey_content", "keystore_password")
@@ -66,8 +65,6 @@ class ControllerSrcAction(ActionBase):
     MODULE = None
     #: options holding lists of "file on the controller, or PEM content"
     LIST_OPTIONS = ()
-    #: where the module's args ask to install cryptography when missing: () top-level, ("prerequisites",) nested
-    BOOTSTRAP = None
 
     def run(self, tmp=None, task_vars=None):
         result = super(ControllerSrcAction, self).run(tmp, task_vars)
@@ -93,46 +90,16 @@ class ControllerSrcAction(ActionBase):
         secrets = secrets_in(args)
         if secrets and not self._is_pipelining_enabled("new"):
             result.setdefault("warnings", []).append(PIPELINING_WARNING % (self.MODULE, ", ".join(secrets)))
-        module_result = self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
-        if self.BOOTSTRAP is not None and module_result.get("cryptography_problem"):
-            module_result = self._bootstrap(args, module_result, task_vars)
+        module_result = self._run_module(args, task_vars)
         warnings = result.get("warnings", []) + module_result.get("warnings", [])
         result.update(module_result)
         if warnings:
             result["warnings"] = warnings
         return result
 
-    def _bootstrap(self, args, module_result, task_vars):
-        """Cryptography missing or too old on the host and the task asks to install it: the package is installed
-        with ansible.builtin.package (only then: the warm path never runs it), and the module runs again."""
-        options = args
-        for key in self.BOOTSTRAP:
-            options = options.get(key) or {}
-        if not options.get("install_cryptography"):
-            return module_result
-        if self._task.check_mode:
-            return dict(module_result, failed=False, changed=True, installed=PACKAGE,
-                        msg="check mode: %s would be installed (%s)" % (PACKAGE, module_result["cryptography_problem"]))
-        package = self._install_package(task_vars)
-        if package.get("failed"):
-            return dict(module_result, failed=True, msg="%s; installing %s failed: %s" % (
-                module_result["cryptography_problem"], PACKAGE, package.get("msg", "")))
-        again = self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
-        return dict(again, changed=True, installed=PACKAGE)
-
-    def _install_package(self, task_vars):
-        """The host's package manager module (as ansible.builtin.package finds it: ansible_package_use, the
-        gathered pkg_mgr fact, else a minimal fact gathering), state latest."""
-        manager = (task_vars or {}).get("ansible_package_use") or \
-            ((task_vars or {}).get("ansible_facts") or {}).get("pkg_mgr")
-        if not manager or manager == "auto":
-            facts = self._execute_module(module_name="ansible.legacy.setup", task_vars=task_vars,
-                                         module_args={"filter": "ansible_pkg_mgr", "gather_subset": "!all"})
-            manager = (facts.get("ansible_facts") or {}).get("ansible_pkg_mgr")
-        if not manager or manager == "unknown":
-            return {"failed": True, "msg": "no package manager found on the host (set ansible_package_use)"}
-        return self._execute_module(module_name="ansible.legacy." + manager, task_vars=task_vars,
-                                    module_args={"name": PACKAGE, "state": "latest"})
+    def _run_module(self, args, task_vars):
+        """The one execution of the module (CryptographyBootstrap adds a second one where it installs the library)."""
+        return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
 
     def _item(self, option, index, item):
         if isinstance(item, dict):

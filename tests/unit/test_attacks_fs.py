@@ -814,7 +814,7 @@ class _Module(object):
 
 @pytest.mark.parametrize("case", ["link", "other-owner", "wide-mode", "short", "wide-folder", "folder-link", "fifo"])
 def test_an_untrusted_record_key_means_no_fast_path(tmp_path, monkeypatch, case):
-    from ansible_collections.esante.roc.plugins.module_utils import fastpath
+    from ansible_collections.esante.roc.plugins.module_utils import install_record
     from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
     folder = tmp_path / "state"
     folder.mkdir(mode=0o700)
@@ -834,25 +834,25 @@ def test_an_untrusted_record_key_means_no_fast_path(tmp_path, monkeypatch, case)
         os.rename(str(folder), str(tmp_path / "real-state"))
         os.symlink(str(tmp_path / "real-state"), str(folder))
     before = tree(str(tmp_path))
-    monkeypatch.setattr(fastpath, "KEY_DIR", str(folder))
-    monkeypatch.setattr(fastpath, "KEY_PATH", str(key))
-    monkeypatch.setattr(fastpath, "_HOST_KEY", {})
-    assert fastpath.host_key() == (None, False)
+    monkeypatch.setattr(install_record, "KEY_DIR", str(folder))
+    monkeypatch.setattr(install_record, "KEY_PATH", str(key))
+    monkeypatch.setattr(install_record, "_HOST_KEY", {})
+    assert install_record.host_key() == (None, False)
     params = {"passphrase": PASS, "service": AUTH}
-    expected = fastpath.inputs(params, b"bundle")
-    assert expected["usable"] is False and fastpath.unchanged(expected, params, str(tmp_path / "x.crt")) is None
+    expected = install_record.inputs(params, b"bundle")
+    assert expected["usable"] is False and install_record.unchanged(expected, params, str(tmp_path / "x.crt")) is None
     writer = FileWriter(_Module.make())
-    fastpath.plan_record(writer, expected, str(tmp_path / "x.crt"), 0, None, {})
+    install_record.plan_record(writer, expected, str(tmp_path / "x.crt"), 0, None, {})
     assert writer.planned == [] and tree(str(tmp_path)) == before
     # a trusted one is used as it is
-    monkeypatch.setattr(fastpath, "_HOST_KEY", {})
+    monkeypatch.setattr(install_record, "_HOST_KEY", {})
     good = tmp_path / "good"
     good.mkdir(mode=0o700)
     (good / "record.key").write_bytes(b"k" * 32)
     os.chmod(str(good / "record.key"), 0o600)
-    monkeypatch.setattr(fastpath, "KEY_DIR", str(good))
-    monkeypatch.setattr(fastpath, "KEY_PATH", str(good / "record.key"))
-    assert fastpath.host_key() == (b"k" * 32, True)
+    monkeypatch.setattr(install_record, "KEY_DIR", str(good))
+    monkeypatch.setattr(install_record, "KEY_PATH", str(good / "record.key"))
+    assert install_record.host_key() == (b"k" * 32, True)
 
 
 # -------------------------------------------------------------------------- a --diff -vvv scan of every module

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from conftest import TOP, read
+from conftest import read
 from test_attacks_fs import AUTH, VICTIM, _Module, tree
 
 hypothesis = pytest.importorskip("hypothesis")  # the oldest-cryptography venv has none
@@ -22,7 +22,7 @@ NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=st.lists(NAMES, min_size=1, max_size=3), name=NAMES, link_at=st.integers(-1, 3),
        secret=st.booleans(), data=st.binary(max_size=64))
-def test_any_path_name_is_written_inside_or_refused(tmp_path_factory, parts, name, link_at, secret, data):
+def test_any_path_name_is_written_inside_or_refused(fx, tmp_path_factory, parts, name, link_at, secret, data):
     """Whatever the names (spaces, newlines, dots, unicode, leading dashes), a file lands exactly at its path, or,
     when a component of its path is a symbolic link, the call is refused naming that link and nothing is written
     anywhere (inside or behind the link)."""
@@ -41,7 +41,7 @@ def test_any_path_name_is_written_inside_or_refused(tmp_path_factory, parts, nam
         os.makedirs(os.path.dirname(link), exist_ok=True)
         os.symlink(outside if link_at < len(components) - 1 else os.path.join(outside, "kept"), link)
     path = os.path.join(inside, *components)
-    content = (read(os.path.join(TOP, "tests", "output", "fixtures", "cli", "leaf.key")) if secret else b"") + data
+    content = (read(os.path.join(fx["cli"], "leaf.key")) if secret else b"") + data
     before_outside = tree(outside)
     before_inside = tree(inside)
     writer = FileWriter(_Module.make(_ansible_diff=True))

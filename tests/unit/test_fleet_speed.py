@@ -169,19 +169,19 @@ def test_check_mode_writes_no_record(run_module, fx, tmp_path):
 
 def test_record_ignores_an_expired_certificate(fx, tmp_path):
     """The record answers only while the certificate is valid: afterwards the full check says it expired."""
-    from ansible_collections.esante.roc.plugins.module_utils import fastpath
+    from ansible_collections.esante.roc.plugins.module_utils import install_record
     cert = tmp_path / "svc.crt"
     cert.write_bytes(b"x")
     source = b"bundle"
     params = {"service": AUTH, "passphrase": PASS, "allow_expired": False}
-    record = {"inputs": fastpath.inputs(params, source), "not_before": 0, "not_after": time.time() + 60,
+    record = {"inputs": install_record.inputs(params, source), "not_before": 0, "not_after": time.time() + 60,
               "files": {str(cert): {"sha256": __import__("hashlib").sha256(b"x").hexdigest()}},
               "result": {"files": {}}}
-    with open(fastpath.record_path(str(cert)), "w") as handle:
+    with open(install_record.record_path(str(cert)), "w") as handle:
         json.dump(record, handle)
 
     def unchanged(params, source, **kwargs):
-        return fastpath.unchanged(fastpath.inputs(params, source), params, str(cert), **kwargs)
+        return install_record.unchanged(install_record.inputs(params, source), params, str(cert), **kwargs)
     assert unchanged(params, source) == {"files": {}}
     assert unchanged(params, source, now=time.time() + 3600) is None
     # other options (allow_expired here), another passphrase, another bundle: not this record
@@ -224,12 +224,16 @@ def test_trust_anchor_without_cryptography_tells_instead_of_failing_on_import(tm
 
 # ------------------------------------------------------------------ the controller side (no module started)
 def test_action_plugin_installs_cryptography_only_when_asked_and_missing():
-    from ansible_collections.esante.roc.plugins.plugin_utils.controller_files import ControllerSrcAction, PACKAGE
+    from ansible_collections.esante.roc.plugins.plugin_utils.bootstrap import PACKAGE, CryptographyBootstrap
+    from ansible_collections.esante.roc.plugins.plugin_utils.controller_files import ControllerSrcAction
+
+    # reading controller files installs nothing: only the bootstrap class (prerequisites, trust_anchor) does
+    assert not hasattr(ControllerSrcAction, "_bootstrap")
 
     class Task(object):
         check_mode = False
 
-    class Probe(ControllerSrcAction):
+    class Probe(CryptographyBootstrap):
         MODULE = "esante.roc.trust_anchor"
         BOOTSTRAP = ("prerequisites",)
 
@@ -276,7 +280,7 @@ def test_config_files_answers_locally_only_when_nothing_differs(tmp_path):
 
 
 def test_key_hosts_once_per_play():
-    from ansible_collections.esante.roc.plugins.module_utils.structures import key_host, key_hosts
+    from ansible_collections.esante.roc.plugins.plugin_utils.structures import key_host, key_hosts
     known = key_hosts({"h1": "chu-a", "h2": "chu-b", "h3": "chu-a", "h4": ""})
     assert known == {"chu-a": "h1", "chu-b": "h2"}
     assert key_host("chu-b", known, [], {}) == "h2"

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ansible_collections.esante.roc.plugins.module_utils import igc, loader
+from ansible_collections.esante.roc.plugins.module_utils import igc, loader, loader_certificates, loader_crypto
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
 from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
 
@@ -174,9 +174,9 @@ def test_usage_checks(fx):
 
 
 def test_missing_library_message_names_the_package(monkeypatch):
-    monkeypatch.setattr(loader, "CRYPTOGRAPHY_VERSION", None)
+    monkeypatch.setattr(loader_crypto, "CRYPTOGRAPHY_VERSION", None)
     assert "python3-cryptography" in loader.cryptography_problem()
-    monkeypatch.setattr(loader, "CRYPTOGRAPHY_VERSION", "2.8")
+    monkeypatch.setattr(loader_crypto, "CRYPTOGRAPHY_VERSION", "2.8")
     assert "too old" in loader.cryptography_problem()
 
 
@@ -184,10 +184,10 @@ def test_own_pkcs7_walker_reads_the_ans_chain(realworld):
     """The fallback parser (used when cryptography refuses ANS's non-DER set order) agrees with openssl."""
     pem = read(os.path.join(realworld, "Chaine_de_certification-IGC-Sante.p7b"))
     der = base64.b64decode(b"".join(loader.PEM_BLOCK.findall(pem)[0][1].split()))
-    ders = loader._pkcs7_certificate_ders(der, "p7b")
+    ders = loader_certificates._pkcs7_certificate_ders(der, "p7b")
     assert len(ders) == 8
     certs = [loader.load_certificate(d) for d in ders]
     assert sorted(map(loader.fingerprint_sha256, certs)) == sorted(
         map(loader.fingerprint_sha256, loader.load_certificates(pem)))
     with pytest.raises(RocError, match="truncated"):
-        loader._pkcs7_certificate_ders(der[:500], "p7b")
+        loader_certificates._pkcs7_certificate_ders(der[:500], "p7b")

@@ -3,7 +3,7 @@
 import datetime
 import os
 
-from ansible_collections.esante.roc.plugins.module_utils import report
+from ansible_collections.esante.roc.plugins.plugin_utils import report
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
 from ansible_collections.esante.roc.plugins.module_utils.loader import UTC, load_certificate
 
@@ -76,7 +76,7 @@ def test_html_is_self_contained(fx):
 def test_revoked_and_missing_services_need_action(fx):
     """A certificate named by the structure's revocation record is critical while installed, and its service,
     once removed, shows as revoked with what to do (not a bare 'absent')."""
-    from ansible_collections.esante.roc.plugins.module_utils import revocations
+    from ansible_collections.esante.roc.plugins.plugin_utils import revocations
     good = facts_of(os.path.join(fx["cli"], "leaf.pem"))
     record = revocations.add({}, "chu", "Client_ROC_Annuaire_AMC", [good], "2026-12-01T10:00:00Z", "vol", ["h1"])
     still = report.fleet_report([entry("h1", "chu", "Client_ROC_Annuaire_AMC", good)], revocations={"chu": record})

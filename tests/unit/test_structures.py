@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.esante.roc.plugins.module_utils import structures
+from ansible_collections.esante.roc.plugins.plugin_utils import structures
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 GOOD = {

@@ -36,7 +36,7 @@ import stat
 import time
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.loader import not_valid_after, not_valid_before
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import not_valid_after, not_valid_before
 from ansible_collections.esante.roc.plugins.module_utils.writer import NAME_MAX, lstat, read_regular, resolve_gid, resolve_uid
 
 # bump when what an install writes for the same inputs changes: older records then no longer answer

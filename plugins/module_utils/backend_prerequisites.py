@@ -11,8 +11,9 @@ __metaclass__ = type
 import grp
 import re
 
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    CRYPTOGRAPHY_MIN_VERSION, CRYPTOGRAPHY_VERSION, RocError, cryptography_problem)
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import (
+    CRYPTOGRAPHY_MIN_VERSION, cryptography_problem, CRYPTOGRAPHY_VERSION)
 
 GROUP_RE = re.compile(r"^[a-z_][a-z0-9_-]*[$]?\Z")
 

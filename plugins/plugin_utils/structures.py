@@ -25,24 +25,16 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.esante.roc.plugins.module_utils import identifiers, igc
+from ansible_collections.esante.roc.plugins.module_utils import igc
+from ansible_collections.esante.roc.plugins.module_utils.layout import NAME_RE, service_paths, valid_name  # noqa: F401 (the filters' names)
+from ansible_collections.esante.roc.plugins.plugin_utils import identifiers
 from ansible_collections.esante.roc.plugins.module_utils import igc_anchors as official
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 DELIVERIES = ("p12", "csr")
 LEVELS = ("EJ", "EG")
 ENVIRONMENTS = ("production", "test")
-# structure and service names become folder and file names on the hosts: letters, digits, '.', '_', '-', not
-# starting with a dot, nothing else (\Z: '$' would let a trailing newline through), at most 64 characters (a CN)
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 ST_RE = re.compile(r"^\S.* \((\d{2}|2A|2B|97\d|98\d)\)$")
-
-
-def valid_name(name):
-    """Whether a structure or service name is safe as a folder and file name."""
-    return isinstance(name, str) and bool(NAME_RE.match(name))
-
-
 def environment(structure, default="production"):
     """The IGC-Santé range a structure's certificates come from: its `environment` (production | test)."""
     return (structure or {}).get("environment") or default
@@ -64,14 +56,14 @@ def services(structure):
 
 
 def subject(structure, name="structure"):
-    """The ORG subject fields of a structure: country, state_province, organization, structure_id."""
-    return {
-        "country": structure.get("country", "FR"),
-        "state_province": structure.get("state_province"),
-        "organization": structure.get("organization"),
-        "structure_id": identifiers.structure_id(structure.get("identifier_type"), structure.get("identifier"),
-                                                 "roc_structures.%s.identifier" % name),
-    }
+    """The ORG subject fields (igc.subject_fields) of a structure of the inventory (roc_structures.<name>), its
+    identifier validated (FINESS, SIREN, SIRET): the filter igc_subject."""
+    structure = structure or {}
+    return igc.subject_fields(
+        structure.get("organization"),
+        identifiers.structure_id(structure.get("identifier_type"), structure.get("identifier"),
+                                 "roc_structures.%s.identifier" % name),
+        structure.get("state_province"), structure.get("country", "FR"))
 
 
 def problems(structures):
@@ -141,32 +133,6 @@ def _level_problems(where, structure, level):
         return ["%s.identifier: the contract is signed at the %s, so the certificates carry the %s's FINESS %s, not %s%s"
                 % (where, level, level, expected, structure.get("identifier"), hint)]
     return []
-
-
-def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
-    """{service: {usage, privatekey, certificate, chain, fullchain, keystore, keystore_alias}}: the stable
-    paths every role uses (<certs_dir>/<service>/<service>.key, ...)."""
-    out = {}
-    for entry in service_list:
-        name = entry["service"] if isinstance(entry, dict) else entry
-        if not valid_name(name):
-            raise RocError("service_paths: the service name %r must be letters, digits, '.', '_' or '-' (it names a "
-                           "folder and files under %s)" % (name, certs_dir))
-        base = "%s/%s/%s" % (certs_dir.rstrip("/"), name, name)
-        out[name] = {
-            "usage": entry.get("usage") if isinstance(entry, dict) else igc.DEFAULT_SERVICES.get(name),
-            "privatekey": base + ".key",
-            "certificate": base + ".crt",
-            "chain": base + ".chain.pem",
-            "fullchain": base + ".fullchain.pem",
-            "combined": base + ".pem",
-            "csr": base + ".csr",
-            "next_privatekey": base + ".next.key",
-            "next_csr": base + ".next.csr",
-            "keystore": base + ".p12" if keystores else "",
-            "keystore_alias": name,
-        }
-    return out
 
 
 def ready_services(structure, issued=None, key_share=True, key_host=True):

@@ -11,11 +11,19 @@ __metaclass__ = type
 import datetime
 import html
 
-from ansible_collections.esante.roc.plugins.module_utils.facts import days_left as _days_left
-from ansible_collections.esante.roc.plugins.module_utils.loader import (
-    UTC, RocError, content_to_bytes, load_certificate, not_valid_after, utcnow)
+from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
+UTC = datetime.timezone.utc
 ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utcnow():
+    return datetime.datetime.now(UTC)
+
+
+def _days_left(not_after, now=None):
+    """Whole days until not_after (negative once expired), as facts.days_left counts them on the hosts."""
+    return int((not_after - (now or utcnow())).total_seconds() // 86400)
 
 
 def parse_iso(text):
@@ -28,8 +36,11 @@ def days_left(value, now=None):
         if value.get("not_after"):
             return _days_left(parse_iso(value["not_after"]), now)
         raise RocError("days_left: the facts have no not_after (certificate absent or unreadable?)")
-    cert = load_certificate(content_to_bytes(value, "days_left input"), "days_left input")
-    return _days_left(not_valid_after(cert), now)
+    # a certificate itself: only then is cryptography needed (the filter files import none, see filter/certificates.py)
+    from ansible_collections.esante.roc.plugins.module_utils import loader_certificates
+    cert = loader_certificates.load_certificate(loader_certificates.content_to_bytes(value, "days_left input"),
+                                                "days_left input")
+    return _days_left(loader_certificates.not_valid_after(cert), now)
 
 
 def expiring(facts_list, days=30):

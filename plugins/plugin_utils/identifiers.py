@@ -22,9 +22,10 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.esante.roc.plugins.module_utils import igc
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
-TYPE_DIGITS = {"finess": "1", "siren": "2", "siret": "3"}
+TYPE_DIGITS = igc.OU_TYPE_DIGITS
 LA_POSTE_SIREN = "356000000"
 
 
@@ -90,4 +91,4 @@ def structure_id(kind, value, what="identifier"):
     kind = (kind or "").lower()
     if kind not in VALIDATORS:
         raise RocError("%s: identifier type must be one of finess, siret, siren, not '%s'" % (what, kind))
-    return TYPE_DIGITS[kind] + VALIDATORS[kind](value, "%s (%s)" % (what, kind.upper()))
+    return igc.ou_value(kind, VALIDATORS[kind](value, "%s (%s)" % (what, kind.upper())))
