@@ -82,6 +82,7 @@ _CERTIFICATE_SPEC = dict(
     combined_path=dict(type="path"),
     next_privatekey_path=dict(type="path"),
     next_csr_path=dict(type="path"),
+    cert_mode=dict(type="raw"),
     **dict(CHECK_OPTIONS, **dict(MIDDLEWARE_OPTIONS, **common.FILE_OPTIONS))
 )
 
@@ -309,6 +310,13 @@ def _from_record(result, certificate_path):
 
 # ----------------------------------------------------------------------------------- certificate
 def run_certificate(module):
+    params = module.params
+    if params.get("mode") is not None and params.get("cert_mode") is None:
+        # 1.x: mode also set the certificate files' mode; it means the key material's mode in every sibling module
+        module.deprecate("esante.roc.certificate: mode also sets the mode of the certificate, chain and full chain "
+                         "files when cert_mode is not given; give cert_mode (since 1.5.0) for them: from 2.0.0 mode is "
+                         "the key material's mode only, as in esante.roc.csr and esante.roc.pkcs12_unpack",
+                         version="2.0.0", collection_name="esante.roc")
     return common.run_items(module, plan_certificate, CERTIFICATE_REQUIRED, plan_config_files)
 
 

@@ -25,6 +25,7 @@ author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
   - esante.roc.files
+  - esante.roc.service
   - esante.roc.middleware
   - esante.roc.trust
 requirements:
@@ -143,28 +144,21 @@ options:
   next_csr_path:
     description: Renewal. The renewal CSR on the target, removed with the waiting key when the swap is made.
     type: path
-  service:
-    description: The expected CN; a certificate for another service is refused.
-    type: str
-  usage:
-    description:
-      - The ORG usage the certificate must fit, a certificate without the extensions it needs is refused.
-      - C(auth_cli) (mutual-TLS client), key usage present with digitalSignature and extended key usage present with
-        clientAuth (or anyExtendedKeyUsage, which allows every purpose).
-      - C(sign) (SAML signature), key usage present with nonRepudiation or digitalSignature, and no extended key usage
-        limited to TLS purposes (clientAuth, serverAuth only, an authentication certificate).
-      - C(conf), key usage present with keyEncipherment, dataEncipherment or keyAgreement.
-      - When not given and O(service) is a ROC service, the usage of that service (C(Client_ROC_Annuaire_AMC),
-        C(auth_cli); C(Client_ROC_WebServices_AMC), C(sign)) is checked (since 1.3.0).
-    type: str
-    choices: [auth_cli, sign, conf]
   mode:
     description:
-      - Mode of the written files (octal string); C(0644) for new files, C(0600) for key material.
-      - For key material (O(privatekey_content), O(combined_path), O(keystore_path)) a mode that lets other users
-        read it, or its group write it, or with setuid, setgid or sticky bits, is refused (since 1.3.0); a folder
-        made for key material is made C(0700), C(0750) with O(group).
+      - Mode of the key material written (O(privatekey_content), O(combined_path), O(keystore_path)), octal
+        string; C(0600) when not given. The same meaning as in M(esante.roc.csr) and M(esante.roc.pkcs12_unpack).
+      - A mode that lets other users read key material, or its group write it, or with setuid, setgid or sticky
+        bits, is refused (since 1.3.0); a folder made for key material is made C(0700), C(0750) with O(group).
+      - Deprecated meaning, until 2.0.0, when O(cert_mode) is not given, O(mode) is also the mode of the
+        certificate, chain and full chain files (a deprecation warning says so).
     type: raw
+  cert_mode:
+    description:
+      - Mode of the certificate, chain and full chain files (octal string); C(0644) for new files, an existing
+        file's mode kept when not given. When not given, O(mode) is used for them (deprecated, see O(mode)).
+    type: raw
+    version_added: 1.5.0
 seealso:
   - module: esante.roc.csr
 """

@@ -30,6 +30,7 @@ author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
   - esante.roc.files
+  - esante.roc.service
   - esante.roc.middleware
   - esante.roc.trust
 requirements:
@@ -131,18 +132,6 @@ options:
       - A file path computed in O(dest) must stay in O(dest) once symbolic links are resolved, else the call is
         refused.
     type: str
-  usage:
-    description:
-      - The ORG usage the certificate must fit, a certificate without the extensions it needs is refused.
-      - C(auth_cli) (mutual-TLS client), key usage present with digitalSignature and extended key usage present with
-        clientAuth (or anyExtendedKeyUsage, which allows every purpose).
-      - C(sign) (SAML signature), key usage present with nonRepudiation or digitalSignature, and no extended key usage
-        limited to TLS purposes (clientAuth, serverAuth only, an authentication certificate).
-      - C(conf), key usage present with keyEncipherment, dataEncipherment or keyAgreement.
-      - When not given and O(service) is a ROC service, the usage of that service (C(Client_ROC_Annuaire_AMC),
-        C(auth_cli); C(Client_ROC_WebServices_AMC), C(sign)) is checked (since 1.3.0).
-    type: str
-    choices: [auth_cli, sign, conf]
   chain:
     description:
       - Trust anchors (the ACI, the ACR) as files on the controller or as PEM content (or base64 of DER /

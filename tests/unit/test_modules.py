@@ -234,6 +234,29 @@ def test_certificate_install_against_site_key(run_module, fx, tmp_path):
     assert tree_hashes(str(tmp_path / "out")) == before
 
 
+def test_certificate_mode_is_the_key_materials_and_cert_mode_the_certificates(run_module, fx, tmp_path):
+    """mode means the key material's mode, as in csr and pkcs12_unpack; cert_mode the certificate files'. Without
+    cert_mode, mode still sets the certificate files too (1.x behaviour) and a deprecation says so."""
+    cli = fx["cli"]
+    key_path = tmp_path / "k.key"
+    key_path.write_bytes(read(os.path.join(cli, "leaf.key")))
+    os.chmod(str(key_path), 0o600)
+    base = dict(content=b64file(os.path.join(cli, "leaf.der")), privatekey_path=str(key_path),
+                chain=[read(os.path.join(cli, "chain.p7b")).decode()], service=AUTH, usage="auth_cli")
+    old = dict(base, path=str(tmp_path / "old" / "leaf.crt"), combined_path=str(tmp_path / "old" / "leaf.pem"),
+               mode="0640")
+    result = run_module("certificate", **old)
+    assert result["changed"] and mode(old["path"]) == 0o640 and mode(old["combined_path"]) == 0o640
+    assert any("cert_mode" in str(d) and "2.0.0" in str(d) for d in result.get("deprecations", [])), result
+    assert all("mode" not in str(w) for w in result.get("warnings", []))
+    new = dict(base, path=str(tmp_path / "new" / "leaf.crt"), combined_path=str(tmp_path / "new" / "leaf.pem"),
+               mode="0600", cert_mode="0644")
+    result = run_module("certificate", **new)
+    assert result["changed"] and mode(new["path"]) == 0o644 and mode(new["combined_path"]) == 0o600
+    assert not result.get("deprecations")
+    assert run_module("certificate", **new)["changed"] is False
+
+
 # ------------------------------------------------------------------------------ certificate_info
 def test_certificate_info_path_content_and_key(run_module, fx, tmp_path, realworld):
     cli = fx["cli"]
