@@ -236,7 +236,7 @@ def plan_config_files(module, writer):
         return {}
     defaults = {"owner": params.get("owner"), "group": params.get("group"), "mode": None, "backup": params["backup"]}
     return {"config_files": backend_config_files.plan_files(module, writer, params["config_files"], defaults,
-                                                     params["config_dir_mode"], "config_files")}
+                                                            params["config_dir_mode"], "config_files")}
 
 
 def run_pkcs12_unpack(module):
@@ -270,8 +270,8 @@ def plan_pkcs12_unpack(module, params, writer):
     key_passphrase = params.get("key_passphrase")
     result = install(params, writer, key, cert, chain, paths, private_key_pem(key, key_passphrase), key_passphrase)
     if not module.check_mode:
-        install_record.plan_record(writer, expected or install_record.inputs(params, bundle), paths["certificate"], first, cert,
-                             result)
+        install_record.plan_record(writer, expected or install_record.inputs(params, bundle), paths["certificate"],
+                                   first, cert, result)
     return result
 
 
@@ -364,7 +364,7 @@ def plan_certificate(module, params, writer):
     if not module.check_mode and not swap:
         # the key is read here, not written, when it was made on this host: the record keeps its digest too
         install_record.plan_record(writer, expected, params["path"], first, cert, result,
-                             {key_path: key_read} if key_bytes is None else None)
+                                   {key_path: key_read} if key_bytes is None else None)
     if swap:
         # renewal: the next key becomes the live key in the same commit, and leaves its waiting place
         writer.plan_remove(params["next_privatekey_path"], sensitive=True, label="next_privatekey_path")

@@ -40,6 +40,13 @@ except ImportError:  # pragma: no cover - proven by the missing-library test on 
 
 UTC = datetime.timezone.utc
 
+# the library's names that the other loader files take from here (one import guard for all)
+__all__ = (
+    "CRYPTOGRAPHY_IMPORT_ERROR", "CRYPTOGRAPHY_MIN_VERSION", "CRYPTOGRAPHY_PACKAGES", "CRYPTOGRAPHY_VERSION",
+    "cryptography_problem", "dsa", "ec", "ed448", "ed25519", "hashes", "InvalidSignature", "NameOID", "padding",
+    "pkcs7", "pkcs12", "require_cryptography", "rsa", "serialization", "to_bytes_passphrase", "UnsupportedAlgorithm",
+    "UTC", "utcnow", "x509")
+
 
 def _version_tuple(version):
     return tuple(int(p) for p in re.findall(r"\d+", version)[:2])
@@ -68,7 +75,6 @@ def to_bytes_passphrase(passphrase):
     if isinstance(passphrase, bytes):
         return passphrase
     return passphrase.encode("utf-8")
-
 
 
 def utcnow():

@@ -41,7 +41,9 @@ def load_private_key(data, passphrase=None, what="private key"):
     except ValueError as exc:
         if password is not None and ("decrypt" in str(exc).lower() or "password" in str(exc).lower()):
             raise RocError("%s: the passphrase does not open the key" % what)
-        if password is not None and not is_pem:
+        if password is not None:
+            # a wrong passphrase can also decrypt to garbage with valid padding (about 1 in 300 with AES-CBC):
+            # OpenSSL then reports a parse error, not a bad decrypt
             raise RocError("%s: the passphrase does not open the key, or the key is damaged" % what)
         raise RocError("%s: not a readable private key (damaged, or an unsupported format)" % what)
     except Exception:

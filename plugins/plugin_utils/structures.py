@@ -26,7 +26,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.esante.roc.plugins.module_utils import igc
-from ansible_collections.esante.roc.plugins.module_utils.layout import NAME_RE, service_paths, valid_name  # noqa: F401 (the filters' names)
+from ansible_collections.esante.roc.plugins.module_utils.layout import service_paths, valid_name
 from ansible_collections.esante.roc.plugins.plugin_utils import identifiers
 from ansible_collections.esante.roc.plugins.module_utils import igc_anchors as official
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
@@ -35,6 +35,8 @@ DELIVERIES = ("p12", "csr")
 LEVELS = ("EJ", "EG")
 ENVIRONMENTS = ("production", "test")
 ST_RE = re.compile(r"^\S.* \((\d{2}|2A|2B|97\d|98\d)\)$")
+
+
 def environment(structure, default="production"):
     """The IGC-Santé range a structure's certificates come from: its `environment` (production | test)."""
     return (structure or {}).get("environment") or default

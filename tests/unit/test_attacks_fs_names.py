@@ -70,4 +70,5 @@ def test_any_path_name_is_written_inside_or_refused(fx, tmp_path_factory, parts,
 def test_revoke_service_names_are_whole_names(text):
     from ansible_collections.esante.roc.plugins.module_utils import backend_revoke
     whole = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", text) is not None
-    assert (backend_revoke.NAME_RE.match(text) is not None) == whole
+    # revoke_material checks its names with layout's one NAME_RE (valid_name)
+    assert backend_revoke.valid_name(text) == whole

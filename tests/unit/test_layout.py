@@ -92,7 +92,7 @@ def test_one_name_rule():
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(PLUGINS, "modules", "*.py"))),
-                         ids=lambda p: os.path.basename(p))
+                         ids=os.path.basename)
 def test_modules_are_thin(path):
     """A module file holds its documentation, its imports and main(): the logic is in its backend."""
     tree = ast.parse(open(path).read(), path)
