@@ -7,9 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.esante.roc.plugins.plugin_utils.bootstrap import CryptographyBootstrap
+from ansible_collections.esante.roc.plugins.plugin_utils.bootstrap import BootstrapAction
 
 
-class ActionModule(CryptographyBootstrap):
+class ActionModule(BootstrapAction):
     MODULE = "esante.roc.prerequisites"
     BOOTSTRAP = ()

@@ -32,10 +32,6 @@ CA_ORGANIZATION = "ASIP-SANTE"
 CA_OU_PRODUCTION = "IGC-SANTE"
 CA_OU_TEST = "IGC-SANTE TEST"
 
-# ORG certificates are issued by the ELEMENTAIRE ORGANISATIONS intermediate.
-ACI_ORG = "AC IGC-SANTE ELEMENTAIRE ORGANISATIONS"
-ACR_EL = "AC RACINE IGC-SANTE ELEMENTAIRE"
-
 
 def _known_ca_names():
     names = {}
@@ -47,11 +43,6 @@ def _known_ca_names():
 
 
 KNOWN_CA_NAMES = _known_ca_names()
-
-# Official download addresses of the CAs an ORG certificate chains to (seed, step 4).
-DOWNLOAD_BASE = {"production": "http://igc-sante.esante.gouv.fr/AC/", "test": "http://igc-sante.esante.gouv.fr/AC%20TEST/"}
-CA_FILES = {"production": {"acr": "ACR-EL.cer", "aci": "ACI-EL-ORG.cer"},
-            "test": {"acr": "ACR-EL-TEST.cer", "aci": "ACI-EL-ORG-TEST.cer"}}
 
 
 def _values(name, oid):
@@ -146,9 +137,6 @@ def usage_problem(cert, usage, what=None):
         if ku is None or not {"keyEncipherment", "dataEncipherment", "keyAgreement"} & set(ku):
             return "usage conf needs key usage keyEncipherment or dataEncipherment (the certificate has: %s)" % ku_text
     return None
-
-
-# a name from a certificate that becomes a file name (pkcs12_unpack without service): no separator, no dot first
 
 
 def environment_problem(cert, environment):

@@ -21,23 +21,21 @@ description:
     by signature, and it is valid today.
   - Certificates after the leaf in its file are links of the path, never anchors (a leaf from a CA appended to
     its own file is refused).
+  - "Carries for another step: the middleware's keystores and configuration files (O(keystore_path),
+    O(config_files)), written in the same commit as the material (doc fragment C(esante.roc.carries))."
 author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
+  - esante.roc.items
   - esante.roc.files
   - esante.roc.service
-  - esante.roc.middleware
+  - esante.roc.carries.middleware
   - esante.roc.trust
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
   items:
-    description:
-      - Several services in ONE execution (one round trip per host instead of one per loop item).
-      - Each item takes these options; one left out takes the top-level value.
-      - Every item is checked before anything is written; the files of all items are committed together.
-    type: list
-    elements: dict
+    # description, type and elements: doc fragment esante.roc.items
     suboptions:
       src:
         description: As the top-level O(src).

@@ -28,17 +28,13 @@ description:
 author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
+  - esante.roc.items
   - esante.roc.files
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
   items:
-    description:
-      - Several services in ONE execution (one round trip per host instead of one per loop item).
-      - Each item takes these options; one left out takes the top-level value.
-      - Every item is checked before anything is written; the files of all items are committed together.
-    type: list
-    elements: dict
+    # description, type and elements: doc fragment esante.roc.items
     suboptions:
       privatekey_path:
         description: As the top-level O(privatekey_path); required here or there.

@@ -19,6 +19,7 @@ description:
   - Rewritten only when the key, certificate, chain or alias differ (the file's salts change at every
     write, so the content is compared, not the bytes).
 extends_documentation_fragment:
+  - esante.roc.items
   - esante.roc.files
 requirements:
   - python3-cryptography >= 3.4 on the target
@@ -26,12 +27,7 @@ author:
   - esante.roc maintainers (@esante-roc)
 options:
   items:
-    description:
-      - Several services in ONE execution (one round trip per host instead of one per loop item).
-      - Each item takes these options; one left out takes the top-level value.
-      - Every item is checked before anything is written; the files of all items are committed together.
-    type: list
-    elements: dict
+    # description, type and elements: doc fragment esante.roc.items
     suboptions:
       path:
         description: As the top-level O(path); required here or there.

@@ -26,23 +26,21 @@ description:
     module in memory; it is never written on the target's disk (unless O(remote_src=true)).
   - Reads legacy (RC2-40, 3DES) and modern (AES, PBKDF2) bundles, as far as the target's
     cryptography and OpenSSL can.
+  - "Carries for another step: the middleware's keystores and configuration files (O(keystore_path),
+    O(config_files)), written in the same commit as the material (doc fragment C(esante.roc.carries))."
 author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
+  - esante.roc.items
   - esante.roc.files
   - esante.roc.service
-  - esante.roc.middleware
+  - esante.roc.carries.middleware
   - esante.roc.trust
 requirements:
   - python3-cryptography >= 3.4 on the target
 options:
   items:
-    description:
-      - Several services in ONE execution (one round trip per host instead of one per loop item).
-      - Each item takes these options; one left out takes the top-level value.
-      - Every item is checked before anything is written; the files of all items are committed together.
-    type: list
-    elements: dict
+    # description, type and elements: doc fragment esante.roc.items
     suboptions:
       src:
         description: As the top-level O(src).

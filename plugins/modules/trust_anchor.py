@@ -28,10 +28,13 @@ description:
     the Java keystore and the bundle); when a store fails, the stores already changed by the call
     are put back.
   - A Java keystore in PKCS#12 is read in Python; keytool runs only to change it (or to read a JKS).
+  - "Carries for another step: the host check of M(esante.roc.prerequisites) (O(prerequisites)), so that the
+    first execution on a host also prepares it (doc fragment C(esante.roc.carries))."
 author:
   - esante.roc maintainers (@esante-roc)
 extends_documentation_fragment:
   - esante.roc.files
+  - esante.roc.carries.host_check
 requirements:
   - python3-cryptography >= 3.4 on the target
   - keytool (a Java runtime) on the target for O(store=java)
@@ -70,28 +73,6 @@ options:
     type: str
     default: system
     choices: [system, bundle, java]
-  prerequisites:
-    description:
-      - Check the host first, in the same execution, as M(esante.roc.prerequisites) does (Python's cryptography,
-        the group that reads the keys, made when missing). The first esante.roc execution on a host then prepares
-        it, one round trip fewer per host and per run.
-      - When cryptography is missing or too old the module does not fail on import but returns
-        C(cryptography_problem); with O(prerequisites.install_cryptography=true) the action plugin installs
-        C(python3-cryptography) with P(ansible.builtin.package#module) and runs the module again.
-    type: dict
-    version_added: 1.1.0
-    suboptions:
-      group:
-        description: The group that reads the keys; made when missing.
-        type: str
-      system:
-        description: Make the group as a system group.
-        type: bool
-        default: true
-      install_cryptography:
-        description: Install C(python3-cryptography) when it is missing or too old, then run again.
-        type: bool
-        default: false
   stores:
     description:
       - Several stores in one call, each with its own settings; a setting left out falls back to the

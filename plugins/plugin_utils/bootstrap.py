@@ -5,26 +5,29 @@
 (prerequisites' install_cryptography, or trust_anchor's prerequisites that carry the host check), the package is
 installed with the host's package module and the module runs again; only then (the warm path never runs it).
 
-Reading controller files is another concern: plugin_utils/controller_files.py. An action that does both (the
-trust_anchor action) composes the two classes."""
+Reading controller files is another concern (plugin_utils/controller_files.py) and this file does not import it:
+the prerequisites action is a BootstrapAction only; the trust_anchor action, which reads its anchors from the
+controller AND carries the host check, names both classes (CryptographyBootstrap, ControllerSrcAction)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.esante.roc.plugins.plugin_utils.controller_files import ControllerSrcAction
+from ansible.plugins.action import ActionBase
 
 PACKAGE = "python3-cryptography"
 
 
-class CryptographyBootstrap(ControllerSrcAction):
-    """ControllerSrcAction whose module execution installs cryptography when the module says it is missing and the
-    task asks for it. BOOTSTRAP: where the module's args ask (() top level, ("prerequisites",) nested)."""
+class CryptographyBootstrap(object):
+    """A mixin for an action plugin: its module execution (`_run_module`) installs cryptography when the module says
+    it is missing and the task asks for it. MODULE: the module; BOOTSTRAP: where the module's args ask (() top level,
+    ("prerequisites",) nested)."""
 
+    MODULE = None
     BOOTSTRAP = ()
 
     def _run_module(self, args, task_vars):
-        module_result = super(CryptographyBootstrap, self)._run_module(args, task_vars)
+        module_result = self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
         if module_result.get("cryptography_problem"):
             module_result = self._bootstrap(args, module_result, task_vars)
         return module_result
@@ -44,7 +47,7 @@ class CryptographyBootstrap(ControllerSrcAction):
         if package.get("failed"):
             return dict(module_result, failed=True, msg="%s; installing %s failed: %s" % (
                 module_result["cryptography_problem"], PACKAGE, package.get("msg", "")))
-        again = super(CryptographyBootstrap, self)._run_module(args, task_vars)
+        again = self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
         return dict(again, changed=True, installed=PACKAGE)
 
     def _install_package(self, task_vars):
@@ -60,3 +63,18 @@ class CryptographyBootstrap(ControllerSrcAction):
             return {"failed": True, "msg": "no package manager found on the host (set ansible_package_use)"}
         return self._execute_module(module_name="ansible.legacy." + manager, task_vars=task_vars,
                                     module_args={"name": PACKAGE, "state": "latest"})
+
+
+class BootstrapAction(CryptographyBootstrap, ActionBase):
+    """An action that only runs its module, with the bootstrap (esante.roc.prerequisites): no controller file read."""
+
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(BootstrapAction, self).run(tmp, task_vars)
+        module_result = self._run_module(dict(self._task.args), task_vars)
+        warnings = result.get("warnings", []) + module_result.get("warnings", [])
+        result.update(module_result)
+        if warnings:
+            result["warnings"] = warnings
+        return result

@@ -17,7 +17,6 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 
-#: what install_cryptography installs (the same package name on Debian and on the RHEL family)
 #: module options that carry a secret (a bundle, a key, a passphrase) to the target
 SECRET_OPTIONS = ("content", "passphrase", "key_passphrase", "keystore_passphrase", "privatekey_passphrase",
                   "privatekey_content", "keystore_password")
@@ -98,7 +97,8 @@ class ControllerSrcAction(ActionBase):
         return result
 
     def _run_module(self, args, task_vars):
-        """The one execution of the module (CryptographyBootstrap adds a second one where it installs the library)."""
+        """The one execution of the module (an action that also mixes in CryptographyBootstrap, listed first, runs
+        a second one where it installs the library)."""
         return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
 
     def _item(self, option, index, item):

@@ -25,7 +25,6 @@ import re
 from ansible_collections.esante.roc.plugins.module_utils import igc
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
-TYPE_DIGITS = igc.OU_TYPE_DIGITS
 LA_POSTE_SIREN = "356000000"
 
 

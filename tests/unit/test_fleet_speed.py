@@ -229,6 +229,13 @@ def test_action_plugin_installs_cryptography_only_when_asked_and_missing():
 
     # reading controller files installs nothing: only the bootstrap class (prerequisites, trust_anchor) does
     assert not hasattr(ControllerSrcAction, "_bootstrap")
+    # and the bootstrap reads no controller file: prerequisites' action is a bootstrap only, trust_anchor's both
+    from ansible_collections.esante.roc.plugins.action.prerequisites import ActionModule as PrerequisitesAction
+    from ansible_collections.esante.roc.plugins.action.trust_anchor import ActionModule as TrustAnchorAction
+    assert not issubclass(CryptographyBootstrap, ControllerSrcAction)
+    assert not issubclass(PrerequisitesAction, ControllerSrcAction)
+    assert issubclass(TrustAnchorAction, ControllerSrcAction) and issubclass(TrustAnchorAction, CryptographyBootstrap)
+    assert TrustAnchorAction._run_module is CryptographyBootstrap._run_module
 
     class Task(object):
         check_mode = False

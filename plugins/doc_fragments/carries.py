@@ -8,12 +8,53 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """What the middleware reads, committed with the material: a keystore per service and configuration files."""
+    """What a module carries for another step of the procedure, in its own execution (fleet speed: a no-change
+    esante.roc.site makes 2 module executions per host). The one place where each fusion is documented:
+
+    - HOST_CHECK (esante.roc.carries.host_check): trust_anchor carries the host check of esante.roc.prerequisites
+      (the same backend, module_utils/backend_prerequisites.py);
+    - MIDDLEWARE (esante.roc.carries.middleware): pkcs12_unpack and certificate carry the middleware step's
+      keystores (what esante.roc.keystore writes) and configuration files (what esante.roc.config_files writes),
+      committed with the material.
+
+    Alone, each carried step runs its own module; docs/ARCHITECTURE.md has the table."""
 
     DOCUMENTATION = r"""
+options: {}
+"""
+
+    HOST_CHECK = r"""
+options:
+  prerequisites:
+    description:
+      - B(Carried for the host check step.) Check the host first, in the same execution, as
+        M(esante.roc.prerequisites) does (Python's cryptography, the group that reads the keys, made when missing).
+        The first esante.roc execution on a host then prepares it, one round trip fewer per host and per run.
+      - When cryptography is missing or too old the module does not fail on import but returns
+        C(cryptography_problem); with O(prerequisites.install_cryptography=true) the action plugin installs
+        C(python3-cryptography) with P(ansible.builtin.package#module) and runs the module again.
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      group:
+        description: The group that reads the keys; made when missing.
+        type: str
+      system:
+        description: Make the group as a system group.
+        type: bool
+        default: true
+      install_cryptography:
+        description: Install C(python3-cryptography) when it is missing or too old, then run again.
+        type: bool
+        default: false
+"""
+
+    MIDDLEWARE = r"""
 options:
   keystore_path:
     description:
+      - B(Carried for the middleware step), with O(keystore_alias), O(keystore_passphrase), O(config_files) and
+        O(config_dir_mode).
       - Also write a password-protected PKCS#12 keystore (key, certificate, chain) at this path, from the material
         this call installs, in the same commit (what M(esante.roc.keystore) writes, without a second execution).
       - Rewritten only when its content differs (the salts change at every write, so the content is compared).
