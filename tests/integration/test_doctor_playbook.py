@@ -9,7 +9,6 @@ files it looks at are unchanged by it."""
 import datetime
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -17,12 +16,10 @@ import pytest
 
 from conftest import TOP
 
-sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
-from test_real_paths import COLLECTIONS, FLEET_SH, Fleet  # noqa: E402
+from labfleet import AUTH, lab_fleet
 
 PREFIX = "roc-dr"
 H1, H2, H3 = PREFIX + "-1", PREFIX + "-2", PREFIX + "-3"
-AUTH, SIGN = "Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"
 FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 SNAPSHOT = "find /etc/roc -xdev \\( -type f -o -type l \\) -printf '%p %m %u %g %s\\n' | sort; " \
            "find /etc/roc -xdev -type f | sort | xargs sha256sum"
@@ -30,21 +27,8 @@ SNAPSHOT = "find /etc/roc -xdev \\( -type f -o -type l \\) -printf '%p %m %u %g 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    if not os.path.isdir(os.path.join(COLLECTIONS, "ansible_collections", "esante", "roc")):
-        pytest.fail("the collection is not installed in .build/collections: run make collection (make test does)")
-    if shutil.which("podman") is None:
-        pytest.fail("podman is missing: make deps installs it")
-    fleet = Fleet(str(tmp_path_factory.mktemp("doctor")))
-    fleet.env.update(ROC_FLEET_PREFIX=PREFIX, ROC_FLEET_BASE_PORT="22500")
-    fleet.labpki("init", "--out", os.path.join(fleet.lab, "pki"))
-    subprocess.run(["bash", FLEET_SH, "down"], env=fleet.env, capture_output=True, check=False)
-    up = subprocess.run(["bash", FLEET_SH, "up", "3"], env=fleet.env, capture_output=True, text=True, check=False)
-    assert up.returncode == 0, up.stdout + up.stderr
-    for name in ("esante.roc.order", os.path.join(TOP, "tests", "lab", "platform.yml"), "esante.roc.site"):
-        result = fleet.play(name)
-        assert result.returncode == 0, result.output[-3000:]
-    yield fleet
-    subprocess.run(["bash", FLEET_SH, "down"], env=fleet.env, capture_output=True, check=False)
+    with lab_fleet(tmp_path_factory, "doctor", PREFIX, 22500, 3, procedure=True) as made:
+        yield made
 
 
 def doctor(fleet, *args, **extra):

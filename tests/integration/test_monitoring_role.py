@@ -10,24 +10,17 @@ The steps run in order on one fleet (made fresh for this file, with its own lab 
 import calendar
 import datetime
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import TOP
+from labfleet import AUTH, SIGN, changed, lab_fleet
 
-COLLECTIONS = os.path.join(TOP, ".build", "collections")
-FLEET_SH = os.path.join(TOP, "tests", "lab", "fleet.sh")
-LAB_INVENTORY = os.path.join(TOP, "tests", "lab", "inventory")
 PREFIX = "roc-mon"
 H1, H2 = PREFIX + "-1", PREFIX + "-2"  # host 1: chu-lab-dijon (test, p12); host 2: ch-lab-beaune (production, csr)
 STRUCTURES = {H1: ("chu-lab-dijon", "test"), H2: ("ch-lab-beaune", "production")}
-AUTH, SIGN = "Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"
 TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
 SCRIPT = "/usr/local/lib/esante-roc/esante-roc-metrics"
 CONFIG = "/etc/esante-roc/metrics.json"
@@ -35,69 +28,14 @@ SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
-class Fleet(object):
-    def __init__(self, root):
-        self.root = root
-        self.lab = os.path.join(root, "lab")
-        self.orders = os.path.join(root, "orders")
-        self.env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"),
-                        ANSIBLE_NOCOLOR="1", ROC_LAB_DIR=self.lab, ROC_ORDERS_DIR=self.orders, ROC_FLEET_PREFIX=PREFIX,
-                        ROC_FLEET_BASE_PORT="22500", ROC_FLEET_DIR=os.path.join(root, "fleet"),
-                        CONTAINERS_CONF=os.path.join(TOP, "tests", "lab", "containers.conf"))
-        self.inventory = os.path.join(root, "fleet", "inventory.ini")
-
-    def play(self, name, *args):
-        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", self.inventory,
-                   "-i", LAB_INVENTORY]
-        result = subprocess.run(command + list(args) + [name], capture_output=True, text=True, env=self.env,
-                                check=False, timeout=900)
-        result.output = result.stdout + result.stderr
-        return result
-
-    def platform(self):
-        """The lab platform signs the CSRs waiting in the order folders (the csr path of host 2)."""
-        return subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-                               "-c", "local", os.path.join(TOP, "tests", "lab", "platform.yml")],
-                              capture_output=True, text=True, env=self.env, check=False, timeout=300)
-
-    def run(self, host, command, timeout=120):
-        return subprocess.run(["podman", "exec", host, "sh", "-c", command], capture_output=True, text=True,
-                              env=self.env, check=False, timeout=timeout)
-
-    def labpki(self, *args):
-        return subprocess.run([sys.executable, os.path.join(TOP, "tests", "lab", "labpki.py")] + list(args),
-                              capture_output=True, text=True, check=True).stdout.strip()
-
-
-def changed(result):
-    return sum(int(n) for n in re.findall(r"changed=(\d+)", result.stdout))
-
-
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    if not os.path.isdir(os.path.join(COLLECTIONS, "ansible_collections", "esante", "roc")):
-        pytest.fail("the collection is not installed in .build/collections: run make collection (make test does)")
-    if shutil.which("podman") is None:
-        pytest.fail("podman is missing: make deps installs it")
-    fleet = Fleet(str(tmp_path_factory.mktemp("monitoring")))
-    fleet.labpki("init", "--out", os.path.join(fleet.lab, "pki"))
-    subprocess.run(["bash", FLEET_SH, "down"], env=fleet.env, capture_output=True, check=False)
-    up = subprocess.run(["bash", FLEET_SH, "up", "2"], env=fleet.env, capture_output=True, text=True, check=False)
-    assert up.returncode == 0, up.stdout + up.stderr
-    try:
-        # the procedure first, as a hospital team runs it: the order (keys and CSRs of the csr path), the platform
-        # signs, then the whole site
-        order = fleet.play("esante.roc.order")
-        assert order.returncode == 0, order.output[-3000:]
-        signed = fleet.platform()
-        assert signed.returncode == 0 and "signed" in signed.stdout, signed.stdout + signed.stderr
-        site = fleet.play("esante.roc.site")
-        assert site.returncode == 0, site.output[-3000:]
-        yield fleet
-    finally:
-        for host in (H1, H2):  # the node_exporter this file started, by its pid
-            fleet.run(host, "[ -f /run/roc-node-exporter.pid ] && kill $(cat /run/roc-node-exporter.pid) || true")
-        subprocess.run(["bash", FLEET_SH, "down"], env=fleet.env, capture_output=True, check=False)
+    with lab_fleet(tmp_path_factory, "monitoring", PREFIX, 22500, 2, procedure=True) as made:
+        try:
+            yield made
+        finally:
+            for host in (H1, H2):  # the node_exporter this file started, by its pid
+                made.run(host, "[ -f /run/roc-node-exporter.pid ] && kill $(cat /run/roc-node-exporter.pid) || true")
 
 
 def start_node_exporter(fleet, host):

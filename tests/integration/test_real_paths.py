@@ -15,74 +15,16 @@ import sys
 import pytest
 
 from conftest import TOP
+from labfleet import AUTH, LAB_INVENTORY, SIGN, changed, lab_fleet
 
-COLLECTIONS = os.path.join(TOP, ".build", "collections")
-FLEET_SH = os.path.join(TOP, "tests", "lab", "fleet.sh")
-LAB_INVENTORY = os.path.join(TOP, "tests", "lab", "inventory")
 PREFIX = "roc-rp"
 H1, H2 = PREFIX + "-1", PREFIX + "-2"  # host 1: chu-lab-dijon (test, p12); host 2: ch-lab-beaune (production, csr)
-AUTH, SIGN = "Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"
-
-
-class Fleet(object):
-    def __init__(self, root):
-        self.root = root
-        self.lab = os.path.join(root, "lab")
-        self.orders = os.path.join(root, "orders")
-        self.env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"),
-                        ANSIBLE_NOCOLOR="1", ROC_LAB_DIR=self.lab, ROC_ORDERS_DIR=self.orders, ROC_FLEET_PREFIX=PREFIX,
-                        ROC_FLEET_BASE_PORT="22400", ROC_FLEET_DIR=os.path.join(root, "fleet"),
-                        CONTAINERS_CONF=os.path.join(TOP, "tests", "lab", "containers.conf"))
-        self.inventory = os.path.join(root, "fleet", "inventory.ini")
-
-    def play(self, name, *args, **extra):
-        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", self.inventory,
-                   "-i", LAB_INVENTORY]
-        if extra:
-            path = os.path.join(self.root, "extra-%d.json" % len(os.listdir(self.root)))
-            with open(path, "w") as handle:
-                json.dump(extra, handle)
-            command += ["-e", "@" + path]
-        result = subprocess.run(command + list(args) + [name], capture_output=True, text=True, env=self.env,
-                                check=False, timeout=900)
-        result.output = result.stdout + result.stderr
-        return result
-
-    def run(self, host, command):
-        return subprocess.run(["podman", "exec", host, "sh", "-c", command], capture_output=True, text=True,
-                              env=self.env, check=False, timeout=120)
-
-    def read(self, host, path):
-        proc = self.run(host, "cat %s" % path)
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout
-
-    def labpki(self, *args):
-        return subprocess.run([sys.executable, os.path.join(TOP, "tests", "lab", "labpki.py")] + list(args),
-                              capture_output=True, text=True, check=True).stdout.strip()
-
-    def manifest(self):
-        with open(os.path.join(self.lab, "pki", "manifest.json")) as handle:
-            return json.load(handle)
-
-
-def changed(result):
-    return sum(int(n) for n in re.findall(r"changed=(\d+)", result.stdout))
 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    if not os.path.isdir(os.path.join(COLLECTIONS, "ansible_collections", "esante", "roc")):
-        pytest.fail("the collection is not installed in .build/collections: run make collection (make test does)")
-    if shutil.which("podman") is None:
-        pytest.fail("podman is missing: make deps installs it")
-    fleet = Fleet(str(tmp_path_factory.mktemp("real-paths")))
-    fleet.labpki("init", "--out", os.path.join(fleet.lab, "pki"))
-    subprocess.run(["bash", FLEET_SH, "down"], env=fleet.env, capture_output=True, check=False)
-    up = subprocess.run(["bash", FLEET_SH, "up", "2"], env=fleet.env, capture_output=True, text=True, check=False)
-    assert up.returncode == 0, up.stdout + up.stderr
-    yield fleet
-    subprocess.run(["bash", FLEET_SH, "down"], env=fleet.env, capture_output=True, check=False)
+    with lab_fleet(tmp_path_factory, "real-paths", PREFIX, 22400, 2) as made:
+        yield made
 
 
 def sheet(fleet, structure):
