@@ -25,9 +25,9 @@ OUT = os.path.join(TOP, "docs", "roles")
 
 
 def plain(text):
-    """Ansible doc markup (C(), V(), O(), M(), I()) as Markdown."""
+    """Ansible doc markup (C(), V(), O(), M(), I(), P()) as Markdown."""
     text = re.sub(r"[CVO]\(([^)]*)\)", r"`\1`", text)
-    text = re.sub(r"[MI]\(([^)]*)\)", r"*\1*", text)
+    text = re.sub(r"[MIP]\(([^)]*)\)", r"*\1*", text)
     return text
 
 
@@ -96,8 +96,8 @@ KEPT = ("type", "elements", "choices", "required", "no_log", "options")
 
 def site_arguments():
     """The options of the main entry point of every role of esante.roc.site, merged (what Ansible would check
-    when each role starts, checked once): type, elements, choices, required; a name two roles type differently
-    is an error."""
+    when each role starts, checked once): type, elements, choices, required (when one of the roles requires it:
+    that role's own check would refuse the run); a name two roles type differently is an error."""
     merged = {}
     for role in SITE_ROLES:
         with open(os.path.join(TOP, "roles", role, "meta", "argument_specs.yml")) as handle:
@@ -108,7 +108,7 @@ def site_arguments():
                 raise SystemExit("site_arguments: %s is %s in one role and %s in %s" % (
                     name, merged[name].get("type"), kept.get("type"), role))
             if name in merged:
-                kept["required"] = bool(merged[name].get("required")) and bool(kept.get("required"))
+                kept["required"] = bool(merged[name].get("required")) or bool(kept.get("required"))
                 if not kept["required"]:
                     kept.pop("required")
             merged[name] = kept

@@ -6,8 +6,9 @@
 Public certificates published by ANS (http://igc-sante.esante.gouv.fr/AC/ and /AC%20TEST/), copied here as PEM
 so that no run depends on a download or on another role: the root (ACR) and the intermediate that issues ORG
 certificates (ACI) of the production and test ranges. Their SHA-256 fingerprints are the official pins; a unit
-test checks that each PEM has its pin and that they are the certificates ANS ships. Data only (no cryptography
-import): the controller's filters and the modules read it.
+test checks that each PEM has its pin and that they are the certificates ANS ships. With ANS's file names and
+download addresses, this is the one place of the official IGC-Santé data: the roles take it through the filters
+igc_anchors and igc_official. Data only (no cryptography import): the controller's filters and the modules read it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -209,8 +210,27 @@ ANCHORS = {
 }
 
 
+# ANS's folders of those files (seed, step 4): the order sheet names the ACI's address, the trust role's download
+# fetches both from there.
+BASE_URLS = {
+    "production": "http://igc-sante.esante.gouv.fr/AC/",
+    "test": "http://igc-sante.esante.gouv.fr/AC%20TEST/",
+}
+
+
 def anchors(environment):
     """[{role, name, file, subject, sha256, pem}] of an environment (production | test), root first."""
     if environment not in ANCHORS:
         raise ValueError("environment must be production or test, not %r" % (environment,))
     return [dict(ANCHORS[environment][role], role=role) for role in ("acr", "aci")]
+
+
+def official(environment):
+    """{base, acr, aci} of an environment: ANS's folder, and per role {name, file, subject, sha256, url} (no PEM)."""
+    found = anchors(environment)
+    out = {"base": BASE_URLS[environment]}
+    for anchor in found:
+        entry = dict((k, anchor[k]) for k in ("name", "file", "subject", "sha256"))
+        entry["url"] = BASE_URLS[environment] + anchor["file"]
+        out[anchor["role"]] = entry
+    return out

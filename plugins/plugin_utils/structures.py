@@ -310,6 +310,23 @@ def igc_anchors(environment, ca_files=None, names=None):
     return out
 
 
+OFFICIAL_FIELDS = ("name", "file", "subject", "sha256", "url")
+
+
+def igc_official(environment, field=None):
+    """The official IGC-Santé ACR and ACI of an environment (module_utils/igc_anchors.py, the one place of the pins
+    and download addresses): {base, acr: {name, file, subject, sha256, url}, aci: {...}}, or with `field` only that
+    field of each ({acr: ..., aci: ...}: the trust role's pins, file names, store names)."""
+    if environment not in ENVIRONMENTS:
+        raise RocError("environment: must be production or test, not %r" % (environment,))
+    found = official.official(environment)
+    if field is None:
+        return found
+    if field not in OFFICIAL_FIELDS:
+        raise RocError("igc_official: field must be one of %s, not %r" % (", ".join(OFFICIAL_FIELDS), field))
+    return dict((role, found[role][field]) for role in ("acr", "aci"))
+
+
 def igc_chain(environment, ca_files=None):
     """The same certificates as esante.roc.pkcs12_unpack / certificate `chain` entries (controller paths or PEM)."""
     return [a.get("src") or a["content"] for a in igc_anchors(environment, ca_files)]

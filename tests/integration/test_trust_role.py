@@ -142,11 +142,11 @@ def test_real_ans_files_with_shipped_pins(realworld, tmp_path):
 
 
 def test_shipped_pins_equal_the_real_files(realworld):
-    import yaml
-    with open(os.path.join(TOP, "roles", "trust", "vars", "main.yml")) as handle:
-        pins = yaml.safe_load(handle)["roc_trust_official_pins"]
+    # the trust role's default pins (roc_trust_igc_pins) are the collection's data, through esante.roc.igc_official
+    from ansible_collections.esante.roc.plugins.plugin_utils.structures import igc_official
     for env, names in (("production", ("ACR-EL", "ACI-EL-ORG")), ("test", ("ACR-EL-TEST", "ACI-EL-ORG-TEST"))):
+        pins = igc_official(env, "sha256")
         for key, name in zip(("acr", "aci"), names):
             path = os.path.join(realworld, name + ".cer")
             der = openssl("x509", "-in", path, "-inform", "DER", "-noout", "-fingerprint", "-sha256")
-            assert pins[env][key] == der.decode().strip().split("=", 1)[1]
+            assert pins[key] == der.decode().strip().split("=", 1)[1]

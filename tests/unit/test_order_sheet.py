@@ -8,6 +8,8 @@ import pytest
 
 from conftest import TOP
 
+from ansible_collections.esante.roc.plugins.module_utils import igc_anchors
+
 SEED_DIR = os.path.abspath(os.path.join(TOP, "..", "shared", "seed"))
 TEMPLATES = [os.path.join(TOP, "roles", "preflight", "templates", "order-sheet.%s.md.j2" % lang) for lang in ("fr", "en")]
 
@@ -38,5 +40,7 @@ def test_service_names_and_aci_address_come_from_the_seed():
     for name in ("Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"):
         assert name in seed
     assert "http://igc-sante.esante.gouv.fr/AC/ACI-EL-ORG.cer" in seed
+    # the order sheet's address (roc_preflight_aci_url) is the collection's official data
+    assert igc_anchors.official("production")["aci"]["url"] == "http://igc-sante.esante.gouv.fr/AC/ACI-EL-ORG.cer"
     with open(os.path.join(TOP, "roles", "preflight", "defaults", "main.yml"), encoding="utf-8") as handle:
-        assert "http://igc-sante.esante.gouv.fr/AC/ACI-EL-ORG.cer" in handle.read()
+        assert "esante.roc.igc_official('url')).aci" in handle.read()
