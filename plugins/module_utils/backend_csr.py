@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.esante.roc.plugins.module_utils import common, igc
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import load_csr
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import load_csr, x509_name
 from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import hashes, rsa, serialization, x509
 from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
     key_file_holds, key_matches, key_size, load_private_key, private_key_pem, public_key_sha256)
@@ -75,7 +75,7 @@ def run(module):
 
 
 def plan(module, params, writer):
-    subject = igc.subject_name(params)
+    subject = x509_name(igc.subject_attributes(params))  # the DN built and checked by the IGC profile
     key_path, csr_path = params["privatekey_path"], params["csr_path"]
     key = None if params["regenerate"] == "always" else existing_key(params, module.check_mode)
     key_created = key is None

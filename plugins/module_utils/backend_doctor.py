@@ -25,7 +25,8 @@ from ansible_collections.esante.roc.plugins.module_utils import doctor, igc
 from ansible_collections.esante.roc.plugins.module_utils.facts import days_left
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
-    certificate_pem, content_to_bytes, date_problem, describe, fingerprint_sha256, load_certificates, not_valid_after)
+    certificate_pem, certificate_profile, content_to_bytes, date_problem, describe, fingerprint_sha256,
+    load_certificates, not_valid_after)
 from ansible_collections.esante.roc.plugins.module_utils.loader_chain import validate_path
 from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import utcnow
 from ansible_collections.esante.roc.plugins.module_utils.loader_keys import key_matches, load_private_key
@@ -195,8 +196,9 @@ class Doctor(object):
                        not_after=not_valid_after(cert).strftime("%Y-%m-%dT%H:%M:%SZ"),
                        days_left=days_left(not_valid_after(cert)), environment=self.p.get("environment"))
         problem = date_problem(cert, "the certificate")
-        profile = [p for p in (igc.usage_problem(cert, usage) if usage else None, igc.service_problem(cert, name),
-                               igc.environment_problem(cert, self.p.get("environment"))) if p]
+        read = certificate_profile(cert, "the certificate")
+        profile = [p for p in (igc.usage_problem(read, usage) if usage else None, igc.service_problem(read, name),
+                               igc.environment_problem(read, self.p.get("environment"))) if p]
         if problem:
             self.add("certificate", "expired", "error", name, detail=problem)
         elif summary["days_left"] < self.p["renew_days"]:

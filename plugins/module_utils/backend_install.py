@@ -19,8 +19,8 @@ from ansible_collections.esante.roc.plugins.module_utils.facts import certificat
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.layout import valid_name
 from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
-    certificate_pem, certificates_pem, common_name, content_to_bytes, date_problem, fingerprint_sha256, is_ca,
-    load_certificates, normalize_fingerprint, PEM_BLOCK, read_file)
+    certificate_pem, certificate_profile, certificates_pem, common_name, content_to_bytes, date_problem,
+    fingerprint_sha256, is_ca, load_certificates, normalize_fingerprint, PEM_BLOCK, read_file)
 from ansible_collections.esante.roc.plugins.module_utils.loader_chain import validate_path
 from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
     key_file_holds, key_matches, load_private_key, private_key_pem)
@@ -125,12 +125,13 @@ def verify_leaf(cert, key, candidates, params, what, source=None):
     """All the refusals, in the order a person would check them. Returns the chain (issuer first), checked from
     the certificate to an anchor of the call (`candidates`, the bundle's or the file's own CA certificates, are
     links of the path, never anchors). key None: every check but the key's (check mode before the key exists)."""
-    problem = igc.service_problem(cert, params.get("service"))
+    profile = certificate_profile(cert, what)  # what the IGC-Santé profile judges, read once
+    problem = igc.service_problem(profile, params.get("service"))
     if problem:
         raise RocError("%s: %s" % (what, problem))
     usage = expected_usage(params)
     if usage:
-        problem = igc.usage_problem(cert, usage, what)
+        problem = igc.usage_problem(profile, usage)
         if problem:
             raise RocError("%s: %s%s" % (what, problem, "" if params.get("usage") else (
                 " (the usage of service %s; give usage to say another)" % params["service"])))
@@ -138,7 +139,7 @@ def verify_leaf(cert, key, candidates, params, what, source=None):
         raise RocError("%s: the certificate is a CA certificate, not a service certificate" % what)
     if key is not None and not key_matches(key, cert):
         raise RocError("%s: the certificate does not match the private key" % what)
-    problem = igc.environment_problem(cert, params.get("environment"))
+    problem = igc.environment_problem(profile, params.get("environment"))
     if problem:
         raise RocError("%s: %s" % (what, problem))
     problem = revocation.revoked_problem(cert, params.get("revoked"), source)

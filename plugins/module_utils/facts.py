@@ -11,6 +11,7 @@ __metaclass__ = type
 from ansible_collections.esante.roc.plugins.module_utils import igc
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
+    certificate_profile,
     describe, extension_value, fingerprint_sha256, is_ca, not_valid_after, not_valid_before)
 from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import NameOID, utcnow, x509
 from ansible_collections.esante.roc.plugins.module_utils.loader_keys import key_size, key_type, public_key_sha256
@@ -61,7 +62,8 @@ def certificate_facts(cert, now=None, what=None):
 
 def _facts(cert, now, what):
     after, before = not_valid_after(cert), not_valid_before(cert)
-    issuer = igc.classify_ca_name(cert.issuer)
+    profile = certificate_profile(cert, what)
+    issuer = igc.classify_ca_name(profile["issuer"])
     public_key = cert.public_key()
     return {
         "subject": subject_facts(cert.subject),
@@ -73,8 +75,8 @@ def _facts(cert, now, what):
         "expired": after < now,
         "not_yet_valid": before > now,
         "sha256": fingerprint_sha256(cert),
-        "key_usage": igc.key_usage_names(cert, what) or [],
-        "extended_key_usage": igc.extended_key_usage_names(cert, what) or [],
+        "key_usage": profile["key_usage"] or [],
+        "extended_key_usage": profile["extended_key_usage"] or [],
         "policies": policies(cert, what),
         "is_ca": is_ca(cert, what),
         "self_signed": cert.issuer == cert.subject,

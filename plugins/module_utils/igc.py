@@ -4,7 +4,12 @@
 """The one place that knows the IGC-Santé profile used by ROC.
 
 Service names (seed, step 3), the usage of each ORG certificate, the CA names of the production
-and test ranges, and the checks that a certificate fits a usage.
+and test ranges, the subject DN of an ORG certificate, and the checks that a certificate fits the profile.
+
+Plain Python, no cryptography: the checks judge what loader_certificates.certificate_profile reads of a certificate
+(names and usages as plain data), the subject DN is a list of (attribute, value) pairs that
+loader_certificates.x509_name encodes. The controller's inventory model (plugin_utils/structures.py) uses this
+file's names, usages and DN rules in every forked worker without importing cryptography.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,13 +19,6 @@ __metaclass__ = type
 import re
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-
-
-def _crypto():
-    """The loader (and cryptography) only when a certificate is looked at: the controller's filters use this
-    module's names and usages in every forked worker, where importing cryptography would cost each task."""
-    from ansible_collections.esante.roc.plugins.module_utils import loader_certificates
-    return loader_certificates
 
 
 SERVICE_ANNUAIRE = "Client_ROC_Annuaire_AMC"
@@ -45,15 +43,11 @@ def _known_ca_names():
 KNOWN_CA_NAMES = _known_ca_names()
 
 
-def _values(name, oid):
-    return [a.value for a in name.get_attributes_for_oid(oid)]
-
-
 def classify_ca_name(name):
-    """Facts about an X.509 name seen as an IGC-Santé CA: known, range, environment, role."""
-    cn = _crypto().common_name(name) or ""
-    orgs = _values(name, _crypto().NameOID.ORGANIZATION_NAME)
-    ous = _values(name, _crypto().NameOID.ORGANIZATIONAL_UNIT_NAME)
+    """Facts about a name seen as an IGC-Santé CA (plain data: loader_certificates.name_values): known, range,
+    environment, role."""
+    cn = (name.get("CN") or [""])[0]
+    orgs, ous = name.get("O") or [], name.get("OU") or []
     environment = None
     if CA_OU_TEST in ous:
         environment = "test"
@@ -68,47 +62,13 @@ def classify_ca_name(name):
             "environment": environment if known else None, "role": role if known else None}
 
 
-def key_usage_names(cert, what=None):
-    """Key usage names, or None when the certificate has no KeyUsage; RocError when its extensions are malformed."""
-    ku = _crypto().extension_value(cert, _crypto().x509.KeyUsage, what)
-    if ku is None:
-        return None
-    names = []
-    for attr, label in (("digital_signature", "digitalSignature"), ("content_commitment", "nonRepudiation"),
-                        ("key_encipherment", "keyEncipherment"), ("data_encipherment", "dataEncipherment"),
-                        ("key_agreement", "keyAgreement"), ("key_cert_sign", "keyCertSign"),
-                        ("crl_sign", "cRLSign")):
-        if getattr(ku, attr):
-            names.append(label)
-    if ku.key_agreement:
-        if ku.encipher_only:
-            names.append("encipherOnly")
-        if ku.decipher_only:
-            names.append("decipherOnly")
-    return names
-
-
-EKU_NAMES = {
-    "1.3.6.1.5.5.7.3.1": "serverAuth", "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
-    "1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.8": "timeStamping",
-    "1.3.6.1.5.5.7.3.9": "OCSPSigning", "2.5.29.37.0": "anyExtendedKeyUsage",
-}
-
-
-def extended_key_usage_names(cert, what=None):
-    """Extended key usage names (or dotted OIDs), None when absent; RocError when the extensions are malformed."""
-    eku = _crypto().extension_value(cert, _crypto().x509.ExtendedKeyUsage, what)
-    if eku is None:
-        return None
-    return [EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku]
-
-
 # an extended key usage made only of these limits the key to TLS: such a certificate authenticates, it does not sign
 TLS_ONLY_EKU = frozenset(("clientAuth", "serverAuth"))
 
 
-def usage_problem(cert, usage, what=None):
-    """None when the certificate's key usage / extended key usage fit the ORG usage, else why not.
+def usage_problem(profile, usage):
+    """None when the certificate's key usage / extended key usage (`profile`: loader_certificates.
+    certificate_profile) fit the ORG usage, else why not.
 
     auth_cli (mutual-TLS client): KeyUsage present with digitalSignature AND ExtendedKeyUsage present with
     clientAuth (anyExtendedKeyUsage accepted too: it allows every purpose, clientAuth included).
@@ -117,8 +77,7 @@ def usage_problem(cert, usage, what=None):
     conf: KeyUsage present with keyEncipherment, dataEncipherment or keyAgreement."""
     if usage not in USAGES:
         return "usage must be one of %s, not '%s'" % (", ".join(USAGES), usage)
-    ku = key_usage_names(cert, what)
-    eku = extended_key_usage_names(cert, what)
+    ku, eku = profile["key_usage"], profile["extended_key_usage"]
     ku_text = ", ".join(ku) if ku else "none"
     eku_text = ", ".join(eku) if eku else "none"
     if usage == "auth_cli":
@@ -139,25 +98,25 @@ def usage_problem(cert, usage, what=None):
     return None
 
 
-def environment_problem(cert, environment):
+def environment_problem(profile, environment):
     """None when the certificate's issuer is an IGC-Santé CA of `environment` (production | test), else why not."""
     if not environment:
         return None
-    issuer = classify_ca_name(cert.issuer)
+    issuer = classify_ca_name(profile["issuer"])
     if not issuer["known"]:
         return "the certificate's issuer %s is not an IGC-Santé CA; this structure is %s" % (
-            cert.issuer.rfc4514_string(), environment)
+            profile["issuer_text"], environment)
     if issuer["environment"] != environment:
         return "the certificate is from the IGC-Santé %s range (issuer %s); this structure is %s" % (
             issuer["environment"], issuer["ca"], environment)
     return None
 
 
-def service_problem(cert, service):
+def service_problem(profile, service):
     """None when the certificate's CN is the expected service name, else why not."""
     if service is None:
         return None
-    cn = _crypto().common_name(cert.subject)
+    cn = (profile["subject"].get("CN") or [None])[0]
     if cn != service:
         return "the certificate is for service '%s', not '%s'" % (cn, service)
     return None
@@ -189,9 +148,10 @@ _COUNTRY = re.compile(r"[A-Za-z]{2}\Z")
 _DIGITS = re.compile(r"[0-9]+\Z")
 
 
-def subject_name(params):
-    """The X.509 subject of an ORG certificate (the CSR of esante.roc.csr), in the IGC-Santé order
-    C, ST, O, OU (structure_id), CN (service): `params` holds the fields of subject_fields plus `service`."""
+def subject_attributes(params):
+    """The subject DN of an ORG certificate (the CSR of esante.roc.csr) as (attribute, value) pairs in the IGC-Santé
+    order C, ST, O, OU (structure_id), CN (service): `params` holds the fields of subject_fields plus `service`.
+    Every field is checked here (RocError naming the option); loader_certificates.x509_name encodes it."""
     for option in ("service", "organization", "structure_id"):
         if not (params.get(option) or "").strip():
             raise RocError("%s: must not be empty" % option)
@@ -207,12 +167,7 @@ def subject_name(params):
         if value and len(value.encode("utf-8")) > bound:
             raise RocError("%s: '%s...' is %d bytes long (UTF-8); the %s of a certificate holds at most %d" % (
                 option, value[:32], len(value.encode("utf-8")), attribute, bound))
-    attrs = [_crypto().x509.NameAttribute(_crypto().NameOID.COUNTRY_NAME, country.upper())]
+    attributes = [("C", country.upper())]
     if params.get("state_province"):
-        attrs.append(_crypto().x509.NameAttribute(_crypto().NameOID.STATE_OR_PROVINCE_NAME, params["state_province"]))
-    attrs += [
-        _crypto().x509.NameAttribute(_crypto().NameOID.ORGANIZATION_NAME, params["organization"]),
-        _crypto().x509.NameAttribute(_crypto().NameOID.ORGANIZATIONAL_UNIT_NAME, structure_id),
-        _crypto().x509.NameAttribute(_crypto().NameOID.COMMON_NAME, params["service"]),
-    ]
-    return _crypto().x509.Name(attrs)
+        attributes.append(("ST", params["state_province"]))
+    return attributes + [("O", params["organization"]), ("OU", structure_id), ("CN", params["service"])]

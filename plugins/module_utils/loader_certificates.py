@@ -262,6 +262,63 @@ def common_name(name):
     return attrs[0].value if attrs else None
 
 
+# ------------------------------------------------------------------------------- usages, names as plain data
+EKU_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "serverAuth", "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning", "2.5.29.37.0": "anyExtendedKeyUsage",
+}
+_KEY_USAGES = (("digital_signature", "digitalSignature"), ("content_commitment", "nonRepudiation"),
+               ("key_encipherment", "keyEncipherment"), ("data_encipherment", "dataEncipherment"),
+               ("key_agreement", "keyAgreement"), ("key_cert_sign", "keyCertSign"), ("crl_sign", "cRLSign"))
+
+
+def key_usage_names(cert, what=None):
+    """Key usage names, or None when the certificate has no KeyUsage; RocError when its extensions are malformed."""
+    ku = extension_value(cert, x509.KeyUsage, what)
+    if ku is None:
+        return None
+    names = [label for attr, label in _KEY_USAGES if getattr(ku, attr)]
+    if ku.key_agreement:
+        if ku.encipher_only:
+            names.append("encipherOnly")
+        if ku.decipher_only:
+            names.append("decipherOnly")
+    return names
+
+
+def extended_key_usage_names(cert, what=None):
+    """Extended key usage names (or dotted OIDs), None when absent; RocError when the extensions are malformed."""
+    eku = extension_value(cert, x509.ExtendedKeyUsage, what)
+    if eku is None:
+        return None
+    return [EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku]
+
+
+_NAME_OIDS = (("C", "COUNTRY_NAME"), ("ST", "STATE_OR_PROVINCE_NAME"), ("O", "ORGANIZATION_NAME"),
+              ("OU", "ORGANIZATIONAL_UNIT_NAME"), ("CN", "COMMON_NAME"))
+
+
+def name_values(name):
+    """An X.509 name as plain data: {"C": [...], "ST": [...], "O": [...], "OU": [...], "CN": [...]}."""
+    return dict((short, [a.value for a in name.get_attributes_for_oid(getattr(NameOID, oid))])
+                for short, oid in _NAME_OIDS)
+
+
+def x509_name(attributes):
+    """The X.509 name of (short name, value) pairs, in their order (C, ST, O, OU, CN)."""
+    oids = dict(_NAME_OIDS)
+    return x509.Name([x509.NameAttribute(getattr(NameOID, oids[short]), value) for short, value in attributes])
+
+
+def certificate_profile(cert, what=None):
+    """What the IGC-Santé profile (igc.py) judges of a certificate, as plain data: its subject and issuer names,
+    the issuer's text, its key usages and extended key usages (None when absent)."""
+    return {"subject": name_values(cert.subject), "issuer": name_values(cert.issuer),
+            "issuer_text": cert.issuer.rfc4514_string(), "key_usage": key_usage_names(cert, what),
+            "extended_key_usage": extended_key_usage_names(cert, what)}
+
+
 # ------------------------------------------------------------------------------- requests (CSR)
 def load_csr(data, what="certificate request"):
     """A CSR in PEM or DER; RocError naming the input when it is neither."""

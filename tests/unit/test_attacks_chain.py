@@ -20,6 +20,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ansible_collections.esante.roc.plugins.module_utils import igc, igc_anchors, loader
 from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import certificate_profile, name_values
 
 from conftest import PASS, TOP, openssl, read
 from test_modules import AUTH, SIGN, lab_chain, tree_hashes
@@ -272,7 +273,7 @@ def test_unsupported_signature_algorithm_is_a_clean_error(run_module, fx, tmp_pa
 def test_usages_refused(run_module, fx, tmp_path, lab, usage, ku, eku, expected):
     service = AUTH if usage == "auth_cli" else SIGN
     cert, key = leaf_pair(lab[1], cn=service, ku=ku, eku=eku)
-    assert expected in igc.usage_problem(cert, usage)
+    assert expected in igc.usage_problem(certificate_profile(cert), usage)
     args = unpack(fx, tmp_path, p12(key, cert, [lab[1][0]]), chain=lab_chain(fx), service=service, usage=usage)
     refused(run_module("pkcs12_unpack", **args), "usage %s needs" % usage, expected)
     assert not (tmp_path / "roc").exists()
@@ -280,11 +281,13 @@ def test_usages_refused(run_module, fx, tmp_path, lab, usage, ku, eku, expected)
 
 def test_usages_accepted(lab):
     any_eku = leaf_pair(lab[1], eku=[ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE])[0]
-    assert igc.usage_problem(any_eku, "auth_cli") is None  # anyExtendedKeyUsage allows clientAuth (documented)
+    # anyExtendedKeyUsage allows clientAuth (documented)
+    assert igc.usage_problem(certificate_profile(any_eku), "auth_cli") is None
     for ku in (SIGN_KU, key_usage(content_commitment=True), AUTH_KU):
         signer = leaf_pair(lab[1], cn=SIGN, ku=ku, eku=[ExtendedKeyUsageOID.EMAIL_PROTECTION])[0]
-        assert igc.usage_problem(signer, "sign") is None
-    assert igc.usage_problem(leaf_pair(lab[1], cn=SIGN, ku=SIGN_KU, eku=None)[0], "sign") is None
+        assert igc.usage_problem(certificate_profile(signer), "sign") is None
+    assert igc.usage_problem(certificate_profile(leaf_pair(lab[1], cn=SIGN, ku=SIGN_KU, eku=None)[0]),
+                             "sign") is None
 
 
 # ---------------------------------------------------------------------------------------- names
@@ -545,17 +548,17 @@ def test_official_anchors_are_the_ans_files(realworld, environment):
         cert = loader.load_certificate(anchor["pem"].encode("ascii"))
         assert cert.public_bytes(serialization.Encoding.DER) == der
         assert loader.fingerprint_sha256(cert) == anchor["sha256"]
-        info = igc.classify_ca_name(cert.subject)
+        info = igc.classify_ca_name(name_values(cert.subject))
         assert info["known"] and info["environment"] == environment
         assert info["role"] == ("root" if anchor["role"] == "acr" else "intermediate")
 
 
 def test_real_test_range_sign_leaf(realworld):
     cert = loader.load_certificate(read(os.path.join(realworld, "TEST-ORG-SIGN-leaf.pem")))
-    assert igc.classify_ca_name(cert.issuer)["environment"] == "test"
-    assert igc.usage_problem(cert, "sign") is None
-    assert igc.environment_problem(cert, "test") is None
-    assert igc.environment_problem(cert, "production") == (
+    assert igc.classify_ca_name(name_values(cert.issuer))["environment"] == "test"
+    assert igc.usage_problem(certificate_profile(cert), "sign") is None
+    assert igc.environment_problem(certificate_profile(cert), "test") is None
+    assert igc.environment_problem(certificate_profile(cert), "production") == (
         "the certificate is from the IGC-Santé test range (issuer TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS); "
         "this structure is production")
     anchors = [loader.load_certificate(a["pem"].encode("ascii")) for a in igc_anchors.anchors("test")]

@@ -81,6 +81,24 @@ def test_filters_import_no_cryptography():
     assert proc.stdout.strip() == "[]"
 
 
+def test_the_igc_profile_is_plain_python():
+    """igc.py judges plain data (loader_certificates reads the certificate): no import of cryptography there, and
+    no import inside a function (no lazy-import workaround) in igc.py or the inventory model."""
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "import ansible_collections.esante.roc.plugins.module_utils.igc\n"
+            "print([m for m in sys.modules if m == 'cryptography' or m.startswith('cryptography.')])\n"
+            % SRC_ROOT)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    for name in ("module_utils/igc.py", "plugin_utils/structures.py", "plugin_utils/identifiers.py"):
+        tree = ast.parse(open(os.path.join(PLUGINS, name)).read())
+        nested = [node.lineno for function in ast.walk(tree) if isinstance(function, ast.FunctionDef)
+                  for node in ast.walk(function) if isinstance(node, (ast.Import, ast.ImportFrom))]
+        assert nested == [], name
+
+
 def test_one_name_rule():
     """One NAME_RE (layout.py) for the names that become folder and file names: structures, services, anchors."""
     found = []

@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.esante.roc.plugins.module_utils import igc, loader, loader_certificates, loader_crypto
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
 from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import certificate_profile, name_values
 
 from conftest import PASS, openssl, read
 
@@ -44,8 +45,8 @@ def test_real_p7b_chain(realworld):
     printed = openssl("pkcs7", "-in", path, "-print_certs", "-noout").decode()
     for cert in certs:
         assert loader.common_name(cert.subject) in printed
-        assert igc.classify_ca_name(cert.subject)["known"]
-    ranges = sorted(set(igc.classify_ca_name(c.subject)["range"] for c in certs))
+        assert igc.classify_ca_name(name_values(cert.subject))["known"]
+    ranges = sorted(set(igc.classify_ca_name(name_values(c.subject))["range"] for c in certs))
     assert ranges == ["ELEMENTAIRE", "FORT", "STANDARD"]
     # the ORG intermediate in the chain is the one whose DER file ANS publishes
     aci = loader.load_certificate(read(os.path.join(realworld, "ACI-EL-ORG.cer")))
@@ -71,8 +72,8 @@ def test_real_sign_leaf_utf8_subject(realworld):
     assert facts["policies"] == ["1.2.250.1.213.1.7.2.1.1.1.1"]
     assert facts["igc_sante"] == {"known": True, "range": "ELEMENTAIRE", "environment": "test",
                                   "issuer_ca": "TEST AC IGC-SANTE ELEMENTAIRE ORGANISATIONS"}
-    assert igc.usage_problem(cert, "sign") is None
-    assert "clientAuth" in igc.usage_problem(cert, "auth_cli")
+    assert igc.usage_problem(certificate_profile(cert), "sign") is None
+    assert "clientAuth" in igc.usage_problem(certificate_profile(cert), "auth_cli")
     aci_test = loader.load_certificate(read(os.path.join(realworld, "ACI-EL-ORG-TEST.cer")))
     assert loader.is_signed_by(cert, aci_test)
 
@@ -173,12 +174,12 @@ def test_every_wrong_passphrase_is_named(fx):
 def test_usage_checks(fx):
     auth = loader.load_pkcs12(read(fx["p12"]["auth_cli"]), PASS)[1]
     sign = loader.load_pkcs12(read(fx["p12"]["sign"]), PASS)[1]
-    assert igc.usage_problem(auth, "auth_cli") is None
-    assert igc.usage_problem(sign, "sign") is None
-    assert "nonRepudiation" in igc.usage_problem(auth, "sign")
-    assert "clientAuth" in igc.usage_problem(sign, "auth_cli")
-    assert "keyEncipherment" in igc.usage_problem(sign, "conf")
-    assert igc.service_problem(auth, "Client_ROC_WebServices_AMC") == (
+    assert igc.usage_problem(certificate_profile(auth), "auth_cli") is None
+    assert igc.usage_problem(certificate_profile(sign), "sign") is None
+    assert "nonRepudiation" in igc.usage_problem(certificate_profile(auth), "sign")
+    assert "clientAuth" in igc.usage_problem(certificate_profile(sign), "auth_cli")
+    assert "keyEncipherment" in igc.usage_problem(certificate_profile(sign), "conf")
+    assert igc.service_problem(certificate_profile(auth), "Client_ROC_WebServices_AMC") == (
         "the certificate is for service 'Client_ROC_Annuaire_AMC', not 'Client_ROC_WebServices_AMC'")
 
 
