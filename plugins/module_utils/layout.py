@@ -24,6 +24,15 @@ def valid_name(name):
     return isinstance(name, str) and bool(NAME_RE.match(name))
 
 
+def numbered(name, items):
+    """[(name, item)] for one item, [(<name>-1, first), (<name>-2, second) ...] for several: the names a file of
+    several certificates is split into (trust_anchor's files, bundle labels and aliases; the doctor's anchors)."""
+    items = list(items)
+    if len(items) == 1:
+        return [(name, items[0])]
+    return [("%s-%d" % (name, index), item) for index, item in enumerate(items, 1)]
+
+
 def service_paths(service_list, certs_dir="/etc/roc", keystores=True):
     """{service: {usage, privatekey, certificate, chain, fullchain, keystore, keystore_alias}}: the stable
     paths every role uses (<certs_dir>/<service>/<service>.key, ...)."""
