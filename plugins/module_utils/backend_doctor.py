@@ -29,9 +29,10 @@ from ansible_collections.esante.roc.plugins.module_utils.loader_certificates imp
     normalize_fingerprint, not_valid_after)
 from ansible_collections.esante.roc.plugins.module_utils.loader_chain import validate_path
 from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import utcnow
-from ansible_collections.esante.roc.plugins.module_utils.loader_keys import key_matches, load_private_key
+from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
+    key_matches, load_private_key, private_key_blocks)
 from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import load_keystore, store_fingerprints
-from ansible_collections.esante.roc.plugins.module_utils.layout import numbered, service_paths
+from ansible_collections.esante.roc.plugins.module_utils.layout import numbered, service_paths, SYSTEM_STORES
 from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular
 
 ANCHOR_SPEC = dict(name=dict(type="str", required=True), content=dict(type="str"), src=dict(type="str"),
@@ -72,12 +73,7 @@ ARGUMENT_SPEC = dict(
 )
 
 # the compiled system bundle that TLS clients read, per family (the trust role writes the anchors that feed it)
-SYSTEM_BUNDLES = (
-    "/etc/ssl/certs/ca-certificates.crt",                 # Debian, Ubuntu
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # RHEL family
-    "/var/lib/ca-certificates/ca-bundle.pem",             # SUSE
-)
-KEY_BLOCK = re.compile(rb"-----BEGIN ((?:[A-Z]+ )*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----\r?\n?", re.DOTALL)
+SYSTEM_BUNDLES = tuple(layout["bundle"] for layout in SYSTEM_STORES.values())
 # an absolute path as the value of a setting (properties, env, YAML, JSON); URLs (scheme://) are not paths
 CONFIG_PATH = re.compile(r"""(?:^|[=:\s"'])(/(?!/)[A-Za-z0-9._/@+-]+)""")
 
@@ -239,12 +235,12 @@ class Doctor(object):
             if fingerprint_sha256(first) != fp:
                 problems.append((what, "its first certificate is %s, not the service's certificate" % describe(first)))
             if what == "combined":
-                block = KEY_BLOCK.search(data)
-                if block is None:
+                blocks = private_key_blocks(data)
+                if not blocks:
                     problems.append((what, "it holds no private key"))
                 else:
                     try:
-                        held = load_private_key(block.group(0), self.p.get("key_passphrase"), "combined %s" % paths[what])
+                        held = load_private_key(blocks[0], self.p.get("key_passphrase"), "combined %s" % paths[what])
                         if not key_matches(held, cert):
                             problems.append((what, "its private key does not match the certificate"))
                     except RocError as exc:

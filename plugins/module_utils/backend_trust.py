@@ -15,19 +15,13 @@ import tempfile
 
 from ansible_collections.esante.roc.plugins.module_utils import backend_prerequisites, common
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.layout import numbered, valid_name
+from ansible_collections.esante.roc.plugins.module_utils.layout import numbered, SYSTEM_STORES, valid_name
 from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
     certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
     normalize_fingerprint, not_valid_after)
 from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import store_fingerprints
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter, list_folder, read_regular
 
-# Per-family layout of the system trust store (linux-system-roles/certificate does the same).
-SYSTEM_STORES = {
-    "debian": {"dir": "/usr/local/share/ca-certificates", "suffix": ".crt", "update": ["update-ca-certificates"]},
-    "redhat": {"dir": "/etc/pki/ca-trust/source/anchors", "suffix": ".pem", "update": ["update-ca-trust", "extract"]},
-    "suse": {"dir": "/etc/pki/trust/anchors", "suffix": ".pem", "update": ["update-ca-certificates"]},
-}
 FAMILY_IDS = {
     "debian": ("debian", "ubuntu", "linuxmint", "raspbian", "devuan", "pop"),
     "redhat": ("rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "scientific", "redhat"),
