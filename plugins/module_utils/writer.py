@@ -44,6 +44,7 @@ import struct
 import time
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import _der_header
 
 HIDDEN = "<secret material: not shown>"
 DEFAULT_KEEP_BACKUPS = 3
@@ -135,19 +136,6 @@ _KEY_BAGS = (binascii.unhexlify("060b2a864886f70d010c0a0101"), binascii.unhexlif
 # algorithms of an EncryptedPrivateKeyInfo: PKCS#5 (PBES1, PBES2) and PKCS#12 PBE
 _KEY_ENCRYPTIONS = (binascii.unhexlify("2a864886f70d0105"), binascii.unhexlify("2a864886f70d010c01"))
 _JAVA_STORES = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")  # JKS, JCEKS
-
-
-def _der_header(data, pos=0):
-    """(tag, start of content, content length) of the DER element at pos, or None."""
-    if pos + 2 > len(data):
-        return None
-    tag, first = data[pos], data[pos + 1]
-    if first < 0x80:
-        return tag, pos + 2, first
-    count = first & 0x7F
-    if count == 0 or count > 4 or pos + 2 + count > len(data):
-        return None
-    return tag, pos + 2 + count, int(binascii.hexlify(data[pos + 2:pos + 2 + count]), 16)
 
 
 def _der_holds_key(data):
@@ -283,6 +271,20 @@ def _lstat_at(dfd, name):
         raise
 
 
+def _use_folder(folder, what, use, failing, managed=None):
+    """use(descriptor) of the folder (reached as open_folder reaches it), closed afterwards; None when the folder
+    is missing. An OSError of use is a RocError '<what>: cannot <failing> (<reason>)'."""
+    fd = open_folder(folder, what, managed)
+    if fd is None:
+        return None
+    try:
+        return use(fd)
+    except OSError as exc:
+        raise RocError("%s: cannot %s (%s)" % (what, failing, exc.strerror or exc))
+    finally:
+        _close(fd)
+
+
 def lstat(path, what="path"):
     """os.lstat of path, reached without following any link (a link in a folder on the way is refused), or None
     when it (or a folder on the way) does not exist."""
@@ -290,28 +292,31 @@ def lstat(path, what="path"):
     directory, name = os.path.split(path)
     if not name:
         return os.lstat("/")
-    dfd = open_folder(directory, what, path)
-    if dfd is None:
-        return None
-    try:
-        return _lstat_at(dfd, name)
-    except OSError as exc:
-        raise RocError("%s: cannot examine %s (%s)" % (what, path, exc.strerror or exc))
-    finally:
-        _close(dfd)
+    return _use_folder(directory, what, lambda dfd: _lstat_at(dfd, name), "examine %s" % path, path)
 
 
 def list_folder(path, what="folder"):
     """The names in the folder at path (reached without following any link), or None when it does not exist."""
-    fd = open_folder(path, what)
-    if fd is None:
-        return None
+    return _use_folder(path, what, os.listdir, "list %s" % path)
+
+
+def remove_empty_folder(path, what="folder"):
+    """Remove the folder at path when it is empty (rmdir through its parent's descriptor, reached without following
+    any link). True when removed; a folder absent, not empty or unreachable is left as it is (False)."""
+    parent, name = os.path.split(os.path.abspath(path))
     try:
-        return os.listdir(fd)
-    except OSError as exc:
-        raise RocError("%s: cannot list %s (%s)" % (what, path, exc.strerror or exc))
+        pfd = open_folder(parent, what, path)
+    except RocError:
+        return False
+    if pfd is None:
+        return False
+    try:
+        os.rmdir(name, dir_fd=pfd)
+        return True
+    except OSError:
+        return False
     finally:
-        _close(fd)
+        _close(pfd)
 
 
 def regular_exists(path, what="path"):
@@ -624,19 +629,7 @@ class FileWriter(object):
     def _remove_made_dirs(self):
         """Folders this writer made, removed again when empty (after a failed commit)."""
         for path in sorted(self._made_dirs, key=len, reverse=True):
-            parent, name = os.path.split(path)
-            try:
-                pfd = open_folder(parent, "folder", path)
-            except RocError:
-                continue
-            if pfd is None:
-                continue
-            try:
-                os.rmdir(name, dir_fd=pfd)
-            except OSError:
-                pass
-            finally:
-                _close(pfd)
+            remove_empty_folder(path)
         self._made_dirs = []
 
     def lock(self, directory):
