@@ -26,16 +26,15 @@ from ansible_collections.esante.roc.plugins.module_utils.facts import days_left
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
     certificate_pem, certificate_profile, content_to_bytes, date_problem, describe, fingerprint_sha256,
-    load_certificates, not_valid_after)
+    load_certificates, normalize_fingerprint, not_valid_after)
 from ansible_collections.esante.roc.plugins.module_utils.loader_chain import validate_path
 from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import utcnow
-from ansible_collections.esante.roc.plugins.module_utils.loader_keys import key_matches, load_private_key
-from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import aliases_readable, load_pkcs12, load_pkcs12_entries
-from ansible_collections.esante.roc.plugins.module_utils.layout import service_paths
+from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
+    key_matches, load_private_key, private_key_blocks)
+from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import load_keystore, store_fingerprints
+from ansible_collections.esante.roc.plugins.module_utils.layout import numbered, service_paths, SYSTEM_STORES
 from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular
 
-ANCHOR_SPEC = dict(name=dict(type="str", required=True), content=dict(type="str"), src=dict(type="str"),
-                   sha256=dict(type="str"))
 ARGUMENT_SPEC = dict(
     services=dict(type="list", elements="dict", required=True, options=dict(
         service=dict(type="str", required=True),
@@ -72,12 +71,7 @@ ARGUMENT_SPEC = dict(
 )
 
 # the compiled system bundle that TLS clients read, per family (the trust role writes the anchors that feed it)
-SYSTEM_BUNDLES = (
-    "/etc/ssl/certs/ca-certificates.crt",                 # Debian, Ubuntu
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # RHEL family
-    "/var/lib/ca-certificates/ca-bundle.pem",             # SUSE
-)
-KEY_BLOCK = re.compile(rb"-----BEGIN ((?:[A-Z]+ )*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----\r?\n?", re.DOTALL)
+SYSTEM_BUNDLES = tuple(layout["bundle"] for layout in SYSTEM_STORES.values())
 # an absolute path as the value of a setting (properties, env, YAML, JSON); URLs (scheme://) are not paths
 CONFIG_PATH = re.compile(r"""(?:^|[=:\s"'])(/(?!/)[A-Za-z0-9._/@+-]+)""")
 
@@ -96,10 +90,10 @@ def _anchor_certs(entries, option):
         if not content:
             raise RocError("%s[%d] (%s): give its content (or src on the controller)" % (option, index, name))
         certs = load_certificates(content_to_bytes(str(content), "%s[%d]" % (option, index)), "%s %s" % (option, name))
-        if pin and fingerprint_sha256(certs[0]).replace(":", "").lower() != pin.replace(":", "").lower():
+        if pin and normalize_fingerprint(fingerprint_sha256(certs[0])) != normalize_fingerprint(pin):
             raise RocError("%s %s: its SHA-256 fingerprint %s is not the pin given (%s)" % (
                 option, name, fingerprint_sha256(certs[0]), pin))
-        out.extend((name if len(certs) == 1 else "%s-%d" % (name, i + 1), c) for i, c in enumerate(certs))
+        out.extend(numbered(name, certs))
     return out
 
 
@@ -240,12 +234,12 @@ class Doctor(object):
             if fingerprint_sha256(first) != fp:
                 problems.append((what, "its first certificate is %s, not the service's certificate" % describe(first)))
             if what == "combined":
-                block = KEY_BLOCK.search(data)
-                if block is None:
+                blocks = private_key_blocks(data)
+                if not blocks:
                     problems.append((what, "it holds no private key"))
                 else:
                     try:
-                        held = load_private_key(block.group(0), self.p.get("key_passphrase"), "combined %s" % paths[what])
+                        held = load_private_key(blocks[0], self.p.get("key_passphrase"), "combined %s" % paths[what])
                         if not key_matches(held, cert):
                             problems.append((what, "its private key does not match the certificate"))
                     except RocError as exc:
@@ -257,9 +251,8 @@ class Doctor(object):
 
     def keystore(self, name, cert, chain, data, paths):
         path = paths["keystore"]
-        password = self.p.get("keystore_password") or ""
         try:
-            key, held, extra = load_pkcs12(data, password, "keystore %s" % path)
+            key, held, extra, alias = load_keystore(data, self.p.get("keystore_password") or "", "keystore %s" % path)
         except RocError as exc:
             if "passphrase" in str(exc):
                 self.add("keystore", "password", "error", name, path=path)
@@ -274,24 +267,13 @@ class Doctor(object):
         issuer_fps = set(fingerprint_sha256(c) for c in chain[:1])
         if issuer_fps and not issuer_fps & set(fingerprint_sha256(c) for c in extra):
             problems.append("it does not hold the chain (the issuing CA is missing)")
-        alias = self._alias(data, password)
-        if alias is not None and alias != paths["keystore_alias"].lower():
-            problems.append("its alias is %r, not %r" % (alias, paths["keystore_alias"]))
+        # the alias, where this cryptography reads it (>= 36), compared in lower case (keytool folds aliases)
+        if alias is not None and alias.lower() != paths["keystore_alias"].lower():
+            problems.append("its alias is %r, not %r" % (alias.lower(), paths["keystore_alias"]))
         if problems:
             self.add("keystore", "invalid", "error", name, path=path, detail="; ".join(problems))
         else:
             self.add("keystore", "ok", "ok", name, alias=paths["keystore_alias"], chain_length=1 + len(extra))
-
-    @staticmethod
-    def _alias(data, password):
-        """The alias of the key entry (lower case), or None when this cryptography cannot tell (< 36)."""
-        try:
-            _key, cert, _extra = load_pkcs12_entries(data, password, "keystore")
-        except RocError:
-            return None
-        if cert is None or not cert.alias:
-            return None
-        return cert.alias.lower()
 
     # --------------------------------------------------------------------------------------------- stores
     def stores(self, igc_anchors, gie_anchors):
@@ -325,11 +307,10 @@ class Doctor(object):
         data = read_regular(store["path"], "store %s" % label)[0]
         if store["type"] == "pem":
             return set(fingerprint_sha256(c) for c in load_certificates(data, "store %s" % label)), label
-        if not aliases_readable():
+        prints = store_fingerprints(data, store.get("password") or "", "store %s" % label)
+        if prints is None:
             raise RocError("reading a PKCS#12 truststore needs python3-cryptography >= 36 on the host")
-        _key, cert, extra = load_pkcs12_entries(data, store.get("password") or "", "store %s" % label)
-        certs = [e.certificate for e in extra] + ([cert.certificate] if cert else [])
-        return set(fingerprint_sha256(c) for c in certs), label
+        return set(fingerprint for _alias, fingerprint in prints), label
 
     # ------------------------------------------------------------------------------------- configuration
     def configuration(self):

@@ -15,6 +15,7 @@ import os
 
 from ansible_collections.esante.roc.plugins.module_utils import (
     backend_config_files, backend_keystore, common, igc, igc_anchors, install_record, revocation)
+from ansible_collections.esante.roc.plugins.module_utils.backend_keystore import KEY_REMEDY
 from ansible_collections.esante.roc.plugins.module_utils.facts import certificate_facts
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.layout import valid_name
@@ -23,7 +24,7 @@ from ansible_collections.esante.roc.plugins.module_utils.loader_certificates imp
     fingerprint_sha256, is_ca, load_certificates, normalize_fingerprint, PEM_BLOCK, read_file)
 from ansible_collections.esante.roc.plugins.module_utils.loader_chain import validate_path
 from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
-    key_file_holds, key_matches, load_private_key, private_key_pem)
+    key_file_holds, key_matches, load_private_key, private_key_blocks, private_key_pem)
 from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import load_pkcs12
 from ansible_collections.esante.roc.plugins.module_utils.writer import check_key_at, read_key_file
 
@@ -41,9 +42,6 @@ CHECK_OPTIONS = dict(
 )
 NO_ANCHOR = ("no anchor given: give ca_path or chain (the IGC-Santé ACI and ACR), or environment for the collection's "
              "official IGC-Santé certificates (allow_unanchored is for a lab only)")
-# a key file found on the target is used as it is only when nobody else could know or replace it
-KEY_REMEDY = ("check that it is the key made for this service, then give it to root (or the owner asked) with mode 0600 "
-              "(0640 with group), or make a new key with esante.roc.csr")
 
 # what the middleware reads, committed with the material it names (one execution, one commit)
 MIDDLEWARE_OPTIONS = dict(
@@ -101,6 +99,8 @@ def precheck(params):
     if not (params.get("ca_path") or params.get("chain") or params.get("environment") or params.get("allow_unanchored")):
         raise RocError(NO_ANCHOR)
     revocation.parse_entries(params.get("revoked"))
+    if params.get("keystore_path"):
+        backend_keystore.check_passphrase(params.get("keystore_passphrase"), "keystore_passphrase")
 
 
 def anchors_of(params):
@@ -200,8 +200,6 @@ def install(params, writer, key, cert, chain, paths, key_bytes=None, key_passphr
                     same=lambda old: _combined_holds(old, key, key_passphrase, certs))
     result = {"files": dict((k, v) for k, v in paths.items() if v)}
     if params.get("keystore_path"):
-        if not params.get("keystore_passphrase"):
-            raise RocError("keystore_passphrase: required with keystore_path (Java refuses keystores without one)")
         alias = params.get("keystore_alias") or params.get("service") or common_name(cert.subject)
         result["keystore"] = backend_keystore.plan_keystore(
             writer, params, params["keystore_path"], alias, params["keystore_passphrase"], key, cert, chain)
@@ -212,8 +210,7 @@ def install(params, writer, key, cert, chain, paths, key_bytes=None, key_passphr
 
 def _combined_holds(old, key, passphrase, certs):
     blocks = PEM_BLOCK.findall(old)
-    key_blocks = [b"-----BEGIN %s-----\n%s-----END %s-----\n" % (label, body, label)
-                  for label, body in blocks if label.endswith(b"PRIVATE KEY")]
+    key_blocks = private_key_blocks(old)
     cert_part = b"".join(b"-----BEGIN %s-----\n%s-----END %s-----\n" % (label, body, label)
                          for label, body in blocks if label == b"CERTIFICATE")
     return len(key_blocks) == 1 and key_file_holds(key_blocks[0], key, passphrase) and cert_part == certs

@@ -18,9 +18,10 @@ from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (
 from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import keystore_bytes, keystore_holds
 from ansible_collections.esante.roc.plugins.module_utils.writer import read_key_file, read_regular, regular_exists
 
-# a key file is put in a keystore only when nobody else could know or replace it
+# a key file is put in a keystore (or installed: pkcs12_unpack, certificate) only when nobody else could know or
+# replace it
 KEY_REMEDY = ("check that it is the key made for this service, then give it to root (or the owner asked) with mode 0600 "
-              "(0640 with group)")
+              "(0640 with group), or make a new key with esante.roc.csr")
 
 _SPEC = dict(
     path=dict(type="path", required=True),
@@ -65,12 +66,17 @@ def plan(module, params, writer):
     return plan_keystore(writer, params, params["path"], params["alias"], params["passphrase"], key, cert, chain)
 
 
+def check_passphrase(passphrase, option="passphrase"):
+    """A keystore's passphrase: given and not empty (Java refuses keystores without one)."""
+    if not passphrase:
+        raise RocError("%s: required and not empty for a keystore (Java refuses keystores without one)" % option)
+
+
 def plan_keystore(writer, params, path, alias, passphrase, key, cert, chain):
     """Plan the keystore at `path` from a key, certificate and chain already in memory (esante.roc.keystore
     reads them from files; pkcs12_unpack and certificate hand over what they install, in the same commit).
     `params` gives owner, group, mode and backup."""
-    if not passphrase:
-        raise RocError("passphrase: must not be empty (Java refuses keystores without one)")
+    check_passphrase(passphrase)
     data = None
     found = read_regular(path, "keystore %s" % path, missing_ok=True)  # a link or special file there: refused
     if found is not None:

@@ -19,7 +19,7 @@ from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 from ansible_collections.esante.roc.plugins.module_utils.layout import valid_name
 from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import load_certificates
 from ansible_collections.esante.roc.plugins.module_utils.writer import (
-    FileWriter, holds_key, lstat, open_folder, read_regular)
+    FileWriter, holds_key, lstat, open_folder, read_regular, remove_empty_folder)
 
 ARGUMENT_SPEC = dict(
     service=dict(type="str", required=True),
@@ -87,23 +87,7 @@ def run(module):
         removed.append(path)
     writer.commit()
     if not module.check_mode:
-        _remove_empty(folder)
+        remove_empty_folder(folder, "certs_dir")  # only when empty: kept-aside material stays in it
     result = common.writer_result(writer)
     result.update(removed=removed, folder=folder, certificates=certificates)
     return result
-
-
-def _remove_empty(folder):
-    parent, name = os.path.split(folder)
-    try:
-        fd = open_folder(parent, "certs_dir", folder)
-    except RocError:
-        return
-    if fd is None:
-        return
-    try:
-        os.rmdir(name, dir_fd=fd)  # only when empty: kept-aside material stays in it
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -15,19 +15,13 @@ import tempfile
 
 from ansible_collections.esante.roc.plugins.module_utils import backend_prerequisites, common
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.layout import valid_name
+from ansible_collections.esante.roc.plugins.module_utils.layout import numbered, SYSTEM_STORES, valid_name
 from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import (
     certificate_pem, content_to_bytes, date_problem, fingerprint_sha256, is_ca, load_certificates,
     normalize_fingerprint, not_valid_after)
-from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import aliases_readable, load_pkcs12_entries
+from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import store_fingerprints
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter, list_folder, read_regular
 
-# Per-family layout of the system trust store (linux-system-roles/certificate does the same).
-SYSTEM_STORES = {
-    "debian": {"dir": "/usr/local/share/ca-certificates", "suffix": ".crt", "update": ["update-ca-certificates"]},
-    "redhat": {"dir": "/etc/pki/ca-trust/source/anchors", "suffix": ".pem", "update": ["update-ca-trust", "extract"]},
-    "suse": {"dir": "/etc/pki/trust/anchors", "suffix": ".pem", "update": ["update-ca-certificates"]},
-}
 FAMILY_IDS = {
     "debian": ("debian", "ubuntu", "linuxmint", "raspbian", "devuan", "pop"),
     "redhat": ("rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "scientific", "redhat"),
@@ -131,10 +125,7 @@ def expand_anchors(anchors, state):
             problem = date_problem(cert, subject)
             if problem and state == "present":
                 raise RocError("%s: %s" % (label, problem))
-        if len(certs) == 1:
-            expanded[name] = [(name, certs[0])]
-        else:
-            expanded[name] = [("%s-%d" % (name, i + 1), cert) for i, cert in enumerate(certs)]
+        expanded[name] = numbered(name, certs)
     return expanded
 
 
@@ -347,18 +338,16 @@ def _write_private(path, data):
 
 
 def _keystore_entries_read(data, password):
-    """{alias: SHA-256 fingerprint} of a PKCS#12 truststore (its bytes) read with cryptography (>= 36), or None
-    when it cannot be read that way (a JKS store, an older cryptography, an entry without alias): the caller asks
-    keytool."""
-    if not aliases_readable():
-        return None
+    """{alias: SHA-256 fingerprint (plain hex)} of a PKCS#12 truststore (its bytes) read with cryptography (>= 36), or
+    None when it cannot be read that way (a JKS store, an older cryptography, an entry without alias): the caller
+    asks keytool."""
     try:
-        _key, _cert, extra = load_pkcs12_entries(data, password, "truststore")
+        prints = store_fingerprints(data, password, "truststore")
     except RocError:
         return None
-    if any(not entry.alias for entry in extra):
+    if prints is None or any(not alias for alias, _fingerprint in prints):
         return None
-    return dict((entry.alias.lower(), normalize_fingerprint(fingerprint_sha256(entry.certificate))) for entry in extra)
+    return dict((alias.lower(), normalize_fingerprint(fingerprint)) for alias, fingerprint in prints)
 
 
 def _keystore_entries(module, keytool, data, env):

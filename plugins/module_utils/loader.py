@@ -37,20 +37,20 @@ from ansible_collections.esante.roc.plugins.module_utils.loader_keys import (  #
     key_file_holds, key_matches, key_size, key_type, load_private_key, private_key_pem, public_key_der,
     public_key_sha256, same_private_key)  # noqa: F401
 from ansible_collections.esante.roc.plugins.module_utils.loader_pkcs12 import (  # noqa: F401
-    aliases_readable, Entry, keystore_bytes, keystore_holds, load_pkcs12, load_pkcs12_entries)  # noqa: F401
+    aliases_readable, Entry, keystore_bytes, keystore_holds, load_keystore, load_pkcs12, load_pkcs12_entries,
+    store_fingerprints)  # noqa: F401
 
 # the names this index gives (re-exported from the five files)
 __all__ = (
-    "aliases_readable", "build_chain", "ca_problem", "CERT_LABELS", "certificate_pem", "certificates_pem",
-    "colon_hex", "common_name", "content_to_bytes", "CRYPTOGRAPHY_IMPORT_ERROR", "CRYPTOGRAPHY_MIN_VERSION",
-    "CRYPTOGRAPHY_PACKAGES", "cryptography_problem", "CRYPTOGRAPHY_VERSION", "CSR_LABELS", "date_problem",
-    "describe", "dsa", "ec", "ed25519", "ed448", "Entry", "extension_value", "extensions", "fingerprint_sha256",
-    "hashes", "InvalidSignature", "is_ca", "is_signed_by", "key_file_holds", "key_matches", "key_size", "key_type",
-    "keystore_bytes", "keystore_holds", "load_certificate", "load_certificates", "load_crls", "load_csr",
-    "load_pkcs12", "load_pkcs12_entries", "load_private_key", "MAX_PATH", "MAX_TRIES", "NameOID",
-    "normalize_fingerprint", "not_valid_after", "not_valid_before", "padding", "PEM_BLOCK", "pkcs12", "pkcs7",
-    "PKCS7_LABELS", "private_key_pem", "public_key_der", "public_key_sha256", "read_file", "require_cryptography",
-    "RocError", "rsa", "same_private_key", "serialization", "SIGNATURE_FAMILIES", "to_bytes_passphrase",
-    "UnsupportedAlgorithm", "UTC", "utcnow", "validate_path", "verifies", "WEAK_HASHES", "weak_problem",
-    "weak_signature", "WEAK_SIGNATURES", "x509",
+    "aliases_readable", "build_chain", "ca_problem", "CERT_LABELS", "certificate_pem", "certificates_pem", "colon_hex",
+    "common_name", "content_to_bytes", "CRYPTOGRAPHY_IMPORT_ERROR", "CRYPTOGRAPHY_MIN_VERSION", "CRYPTOGRAPHY_PACKAGES",
+    "cryptography_problem", "CRYPTOGRAPHY_VERSION", "CSR_LABELS", "date_problem", "describe", "dsa", "ec", "ed25519",
+    "ed448", "Entry", "extension_value", "extensions", "fingerprint_sha256", "hashes", "InvalidSignature", "is_ca",
+    "is_signed_by", "key_file_holds", "key_matches", "key_size", "key_type", "keystore_bytes", "keystore_holds",
+    "load_certificate", "load_certificates", "load_crls", "load_csr", "load_keystore", "load_pkcs12",
+    "load_pkcs12_entries", "load_private_key", "MAX_PATH", "MAX_TRIES", "NameOID", "normalize_fingerprint",
+    "not_valid_after", "not_valid_before", "padding", "PEM_BLOCK", "pkcs12", "pkcs7", "PKCS7_LABELS", "private_key_pem",
+    "public_key_der", "public_key_sha256", "read_file", "require_cryptography", "RocError", "rsa", "same_private_key",
+    "serialization", "SIGNATURE_FAMILIES", "store_fingerprints", "to_bytes_passphrase", "UnsupportedAlgorithm", "UTC",
+    "utcnow", "validate_path", "verifies", "WEAK_HASHES", "weak_problem", "weak_signature", "WEAK_SIGNATURES", "x509",
 )

@@ -48,7 +48,8 @@ def read_file(path, what, follow=False):
     refusing a file with other hard links: every path a module manages. `follow=True` only for pure inputs the
     operator names (a ca_path, a remote_src bundle, certificate_info's path): links followed. Either way a FIFO,
     socket, device or folder is refused naming the path, never read (it cannot hang the module)."""
-    from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular  # writer imports no loader
+    # imported here: writer imports this file (_der_header, to tell key material by content)
+    from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular
     return read_regular(path, what, follow=follow)[0]
 
 
@@ -83,7 +84,8 @@ def _pkcs7_certificates(data, pem, what):
 
 def _der_header(data, pos=0):
     """(tag, start of content, content length) of the DER/BER element at pos, or None when its
-    header cannot be read (definite lengths up to 4 bytes). The content may run past the data."""
+    header cannot be read (definite lengths up to 4 bytes). The content may run past the data.
+    Pure Python (no cryptography): the writer tells key material by content with it too."""
     if pos + 2 > len(data):
         return None
     tag, first = data[pos], data[pos + 1]

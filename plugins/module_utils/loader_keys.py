@@ -12,7 +12,7 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import colon_hex
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import colon_hex, PEM_BLOCK
 from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import ec, rsa, serialization, to_bytes_passphrase
 
 
@@ -48,6 +48,12 @@ def load_private_key(data, passphrase=None, what="private key"):
         raise RocError("%s: not a readable private key (damaged, or an unsupported format)" % what)
     except Exception:
         raise RocError("%s: not a readable private key (damaged, or an unsupported format)" % what)
+
+
+def private_key_blocks(data):
+    """Each PEM private key block of data (any '... PRIVATE KEY' label), as it stands, in file order: the key part
+    of a file that holds certificates too (a combined file)."""
+    return [match.group(0) for match in PEM_BLOCK.finditer(data) if match.group(1).endswith(b"PRIVATE KEY")]
 
 
 def private_key_pem(key, passphrase=None):

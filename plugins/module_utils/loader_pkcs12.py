@@ -12,13 +12,15 @@ __metaclass__ = type
 import collections
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import _der_length
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import _der_length, fingerprint_sha256
 from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import pkcs12, serialization, to_bytes_passphrase
 from ansible_collections.esante.roc.plugins.module_utils.loader_keys import same_private_key
 
 
-def load_pkcs12(data, passphrase, what="PKCS#12 bundle"):
-    """(private_key, certificate, [additional certificates]) from a PKCS#12 bundle."""
+def _decrypt(data, passphrase, what, read):
+    """read(data, password) of a PKCS#12 (pkcs12.load_key_and_certificates or pkcs12.load_pkcs12), after the checks
+    every reader shares (not empty, a DER sequence, not truncated); an empty passphrase is tried as empty and as
+    none. RocError naming the input when it does not open."""
     if not data:
         raise RocError("%s: the file is empty" % what)
     if data[:1] != b"\x30":
@@ -29,24 +31,30 @@ def load_pkcs12(data, passphrase, what="PKCS#12 bundle"):
         raise RocError("%s: the file is truncated (%d bytes present, %s announced)" % (
             what, len(data), length if length is not None else "an unreadable length"))
     password = to_bytes_passphrase(passphrase)
-    attempts = [password] if password else [b"", None]
     error = None
-    for attempt in attempts:
+    for attempt in [password] if password else [b"", None]:
         try:
-            key, cert, extra = pkcs12.load_key_and_certificates(data, attempt)
-            break
+            return read(data, attempt)
         except Exception as exc:  # ValueError for a bad MAC / password; others on broken ASN.1
             error = exc
-    else:
-        detail = str(error)
-        if "unsupported" in detail.lower() or "algorithm" in detail.lower():
-            raise RocError("%s: its encryption is not supported by this host's OpenSSL (%s)" % (what, detail))
-        raise RocError("%s: the passphrase does not open the bundle, or the file is corrupted "
-                       "(integrity check failed)" % what)
+    detail = str(error)
+    if "unsupported" in detail.lower() or "algorithm" in detail.lower():
+        raise RocError("%s: its encryption is not supported by this host's OpenSSL (%s)" % (what, detail))
+    raise RocError("%s: the passphrase does not open the bundle, or the file is corrupted "
+                   "(integrity check failed)" % what)
+
+
+def _require_key_and_certificate(key, cert, what):
     if key is None:
         raise RocError("%s: the bundle holds no private key" % what)
     if cert is None:
         raise RocError("%s: the bundle holds no certificate for its key" % what)
+
+
+def load_pkcs12(data, passphrase, what="PKCS#12 bundle"):
+    """(private_key, certificate, [additional certificates]) from a PKCS#12 bundle."""
+    key, cert, extra = _decrypt(data, passphrase, what, pkcs12.load_key_and_certificates)
+    _require_key_and_certificate(key, cert, what)
     return key, cert, list(extra or [])
 
 
@@ -59,6 +67,10 @@ def aliases_readable():
     return getattr(pkcs12, "load_pkcs12", None) is not None
 
 
+def _alias(item):
+    return (item.friendly_name or b"").decode("utf-8", "replace")
+
+
 def load_pkcs12_entries(data, passphrase, what="PKCS#12 store"):
     """(private key or None, Entry of the key's certificate or None, [Entry of each other certificate]) of a
     PKCS#12 bundle or store, each Entry (certificate, alias) with its friendly name decoded ('' when it has
@@ -66,18 +78,37 @@ def load_pkcs12_entries(data, passphrase, what="PKCS#12 store"):
     it or it is no PKCS#12."""
     if not aliases_readable():
         raise RocError("%s: reading a PKCS#12's aliases needs python3-cryptography >= 36 on the host" % what)
-    if not data or data[:1] != b"\x30":
-        raise RocError("%s: not a PKCS#12 file (empty, PEM text or garbage)" % what)
-    try:
-        bundle = pkcs12.load_pkcs12(data, to_bytes_passphrase(passphrase))
-    except Exception:  # ValueError for a bad MAC / password; others on broken ASN.1
-        raise RocError("%s: the password given does not open it, or it is not a PKCS#12 store" % what)
+    bundle = _decrypt(data, passphrase, what, pkcs12.load_pkcs12)
 
     def entry(item):
-        return Entry(item.certificate, (item.friendly_name or b"").decode("utf-8", "replace"))
+        return Entry(item.certificate, _alias(item))
 
     return (bundle.key, entry(bundle.cert) if bundle.cert is not None else None,
             [entry(item) for item in bundle.additional_certs])
+
+
+def store_fingerprints(data, passphrase, what="PKCS#12 store"):
+    """[(alias, SHA-256 fingerprint)] of every certificate of a PKCS#12 store (the key's first, when it holds
+    one), the alias '' for an entry without a friendly name, the fingerprint as fingerprint_sha256 gives it
+    (colon hex: compare with normalize_fingerprint against another form); None when this cryptography cannot
+    read aliases (< 36). RocError naming the input when the password does not open it or it is no PKCS#12."""
+    if not aliases_readable():
+        return None
+    _key, cert, extra = load_pkcs12_entries(data, passphrase, what)
+    return [(entry.alias, fingerprint_sha256(entry.certificate)) for entry in ([cert] if cert else []) + extra]
+
+
+def load_keystore(data, passphrase, what="keystore"):
+    """(private key, certificate, [chain], alias or None) of a PKCS#12 keystore from one decryption (the key
+    derivation is the costly part): the alias (friendly name) of the key's certificate where this cryptography
+    reads it (aliases_readable), else None, and None when the entry has none. RocError as load_pkcs12."""
+    if not aliases_readable():
+        key, cert, chain = load_pkcs12(data, passphrase, what)
+        return key, cert, chain, None
+    bundle = _decrypt(data, passphrase, what, pkcs12.load_pkcs12)
+    _require_key_and_certificate(bundle.key, bundle.cert, what)
+    return (bundle.key, bundle.cert.certificate, [item.certificate for item in bundle.additional_certs],
+            _alias(bundle.cert) or None)
 
 
 # ----------------------------------------------------------------------------------- keystores
@@ -93,17 +124,9 @@ def keystore_holds(old, key, cert, chain, alias, passphrase):
     """Whether an existing keystore (its bytes) already holds exactly this content: the key, the certificate,
     the chain in order and (where aliases_readable) the alias. Opened once: the key derivation is the costly
     part of a warm run."""
-    if aliases_readable():
-        try:
-            held_key, held_cert, extra = load_pkcs12_entries(old, passphrase, "keystore")
-        except RocError:
-            return False
-        if held_key is None or held_cert is None:
-            return False
-        return (same_private_key(held_key, key) and held_cert.certificate == cert
-                and [e.certificate for e in extra] == list(chain) and held_cert.alias == alias)
     try:
-        old_key, old_cert, old_chain = load_pkcs12(old, passphrase, "keystore")
+        held_key, held_cert, held_chain, held_alias = load_keystore(old, passphrase)
     except RocError:
         return False
-    return same_private_key(old_key, key) and old_cert == cert and list(old_chain) == list(chain)
+    return (same_private_key(held_key, key) and held_cert == cert and held_chain == list(chain)
+            and (held_alias == alias or not aliases_readable()))

@@ -33,6 +33,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import binascii
+import collections
 import errno
 import fcntl
 import grp
@@ -44,6 +45,7 @@ import struct
 import time
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import _der_header
 
 HIDDEN = "<secret material: not shown>"
 DEFAULT_KEEP_BACKUPS = 3
@@ -135,19 +137,6 @@ _KEY_BAGS = (binascii.unhexlify("060b2a864886f70d010c0a0101"), binascii.unhexlif
 # algorithms of an EncryptedPrivateKeyInfo: PKCS#5 (PBES1, PBES2) and PKCS#12 PBE
 _KEY_ENCRYPTIONS = (binascii.unhexlify("2a864886f70d0105"), binascii.unhexlify("2a864886f70d010c01"))
 _JAVA_STORES = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")  # JKS, JCEKS
-
-
-def _der_header(data, pos=0):
-    """(tag, start of content, content length) of the DER element at pos, or None."""
-    if pos + 2 > len(data):
-        return None
-    tag, first = data[pos], data[pos + 1]
-    if first < 0x80:
-        return tag, pos + 2, first
-    count = first & 0x7F
-    if count == 0 or count > 4 or pos + 2 + count > len(data):
-        return None
-    return tag, pos + 2 + count, int(binascii.hexlify(data[pos + 2:pos + 2 + count]), 16)
 
 
 def _der_holds_key(data):
@@ -283,6 +272,20 @@ def _lstat_at(dfd, name):
         raise
 
 
+def _use_folder(folder, what, use, failing, managed=None):
+    """use(descriptor) of the folder (reached as open_folder reaches it), closed afterwards; None when the folder
+    is missing. An OSError of use is a RocError '<what>: cannot <failing> (<reason>)'."""
+    fd = open_folder(folder, what, managed)
+    if fd is None:
+        return None
+    try:
+        return use(fd)
+    except OSError as exc:
+        raise RocError("%s: cannot %s (%s)" % (what, failing, exc.strerror or exc))
+    finally:
+        _close(fd)
+
+
 def lstat(path, what="path"):
     """os.lstat of path, reached without following any link (a link in a folder on the way is refused), or None
     when it (or a folder on the way) does not exist."""
@@ -290,28 +293,31 @@ def lstat(path, what="path"):
     directory, name = os.path.split(path)
     if not name:
         return os.lstat("/")
-    dfd = open_folder(directory, what, path)
-    if dfd is None:
-        return None
-    try:
-        return _lstat_at(dfd, name)
-    except OSError as exc:
-        raise RocError("%s: cannot examine %s (%s)" % (what, path, exc.strerror or exc))
-    finally:
-        _close(dfd)
+    return _use_folder(directory, what, lambda dfd: _lstat_at(dfd, name), "examine %s" % path, path)
 
 
 def list_folder(path, what="folder"):
     """The names in the folder at path (reached without following any link), or None when it does not exist."""
-    fd = open_folder(path, what)
-    if fd is None:
-        return None
+    return _use_folder(path, what, os.listdir, "list %s" % path)
+
+
+def remove_empty_folder(path, what="folder"):
+    """Remove the folder at path when it is empty (rmdir through its parent's descriptor, reached without following
+    any link). True when removed; a folder absent, not empty or unreachable is left as it is (False)."""
+    parent, name = os.path.split(os.path.abspath(path))
     try:
-        return os.listdir(fd)
-    except OSError as exc:
-        raise RocError("%s: cannot list %s (%s)" % (what, path, exc.strerror or exc))
+        pfd = open_folder(parent, what, path)
+    except RocError:
+        return False
+    if pfd is None:
+        return False
+    try:
+        os.rmdir(name, dir_fd=pfd)
+        return True
+    except OSError:
+        return False
     finally:
-        _close(fd)
+        _close(pfd)
 
 
 def regular_exists(path, what="path"):
@@ -468,26 +474,27 @@ def backup_pattern(name):
     return re.compile(re.escape(name) + _BACKUP_STAMP)
 
 
-class _Planned(object):
-    """One file of a call: what was asked (given whole when it is planned), then what the writer found there and
-    decided (old content and status, ids, mode, action), then its commit state (temporary file, backup)."""
-    __slots__ = ("path", "directory", "name", "content", "mode", "uid", "gid", "backup", "keep", "sensitive",
-                 "secret", "tmp", "old", "old_st", "dir_id", "action", "label", "validate", "quiet", "exclusive",
-                 "parent_mode", "backup_name", "shown")
+# where a planned file goes: its absolute path, folder, name, and the label its messages give
+_Target = collections.namedtuple("_Target", "path directory name label")
 
-    def __init__(self, path, label, content=None, backup=False, keep=0, sensitive=False, validate=None, quiet=False,
+
+class _Planned(object):
+    """One file of a call, built whole when it is planned: where it goes (a _Target), what was asked, what the
+    writer found there (`found`: old content, its lstat, the folder's identity) and decided (`decided`: secret,
+    uid, gid, mode, action); only its commit state (temporary file, backup name) changes afterwards."""
+    __slots__ = ("path", "directory", "name", "label", "content", "backup", "keep", "validate", "quiet", "exclusive",
+                 "parent_mode", "shown", "old", "old_st", "dir_id", "secret", "uid", "gid", "mode", "action", "tmp",
+                 "backup_name")
+
+    def __init__(self, target, found, decided, content=None, backup=False, keep=0, validate=None, quiet=False,
                  exclusive=False, parent_mode=None, shown=None):
-        self.path = path
-        self.directory, self.name = os.path.split(path)
-        self.label = label or self.name
+        self.path, self.directory, self.name, self.label = target
         # asked
-        self.content, self.backup, self.keep, self.sensitive = content, backup, keep, sensitive
-        self.validate, self.quiet, self.exclusive, self.parent_mode, self.shown = (
-            validate, quiet, exclusive, parent_mode, shown)
+        self.content, self.backup, self.keep, self.validate = content, backup, keep, validate
+        self.quiet, self.exclusive, self.parent_mode, self.shown = quiet, exclusive, parent_mode, shown
         # found and decided by the writer
-        self.old = self.old_st = self.dir_id = self.uid = self.gid = self.mode = None
-        self.secret = False
-        self.action = "none"
+        self.old, self.old_st, self.dir_id = found
+        self.secret, self.uid, self.gid, self.mode, self.action = decided
         # commit state
         self.tmp = self.backup_name = None
 
@@ -525,12 +532,20 @@ class FileWriter(object):
                            % (label or os.path.basename(path), path, other))
         self._paths[path] = label or os.path.basename(path)
 
-    @staticmethod
-    def _check_name(item):
-        size = len(item.name.encode("utf-8", "surrogateescape"))
+    def _target(self, path, label):
+        """Where a planned file goes (_Target), after the checks every plan makes: a file name (not a folder's),
+        not longer than a file name can be, and a path planned once in the call (_claim)."""
+        path = os.path.abspath(path)
+        directory, name = os.path.split(path)
+        label = label or name
+        if not name:
+            raise RocError("%s: %s is a folder, not a file" % (label, path))
+        size = len(name.encode("utf-8", "surrogateescape"))
         if size > NAME_MAX:
             raise RocError("%s: the file name of %s is %d bytes long, more than a file name can be (%d)"
-                           % (item.label, item.path, size, NAME_MAX))
+                           % (label, path, size, NAME_MAX))
+        self._claim(path, label)
+        return _Target(path, directory, name, label)
 
     # ------------------------------------------------------------------ folders and locks
     def ensure_dir(self, path, mode=0o755, owner=None, group=None):
@@ -624,19 +639,7 @@ class FileWriter(object):
     def _remove_made_dirs(self):
         """Folders this writer made, removed again when empty (after a failed commit)."""
         for path in sorted(self._made_dirs, key=len, reverse=True):
-            parent, name = os.path.split(path)
-            try:
-                pfd = open_folder(parent, "folder", path)
-            except RocError:
-                continue
-            if pfd is None:
-                continue
-            try:
-                os.rmdir(name, dir_fd=pfd)
-            except OSError:
-                pass
-            finally:
-                _close(pfd)
+            remove_empty_folder(path)
         self._made_dirs = []
 
     def lock(self, directory):
@@ -694,18 +697,20 @@ class FileWriter(object):
             self.module.warn("check mode: %s (an earlier task may create it)" % exc)
             return None, None
 
-    def _existing(self, item):
-        """Read what stands at item.path now: (bytes, lstat) or (None, None); refuses anything but a regular file
-        with one link, and links in its folders, naming them."""
-        dfd = open_folder(item.directory, item.label, item.path)
+    @staticmethod
+    def _existing(target):
+        """What stands at the target now: (bytes, lstat, (st_dev, st_ino) of its folder), None for what is absent;
+        refuses anything but a regular file with one link, and links in its folders, naming them."""
+        dfd = open_folder(target.directory, target.label, target.path)
         if dfd is None:
-            return None, None
+            return None, None, None
         try:
-            item.dir_id = tuple(os.fstat(dfd)[i] for i in (stat.ST_DEV, stat.ST_INO))
-            found = _read_at(dfd, item.name, item.path, item.label, missing_ok=True)
+            dir_id = tuple(os.fstat(dfd)[i] for i in (stat.ST_DEV, stat.ST_INO))
+            found = _read_at(dfd, target.name, target.path, target.label, missing_ok=True)
         finally:
             _close(dfd)
-        return found if found is not None else (None, None)
+        old, old_st = found if found is not None else (None, None)
+        return old, old_st, dir_id
 
     # ------------------------------------------------------------------------------ plan
     def plan(self, path, content, mode=None, owner=None, group=None, backup=False, sensitive=False,
@@ -720,55 +725,50 @@ class FileWriter(object):
         cannot take it (read-only, full) does not fail the call; with `parent_mode` its missing folder is made
         then, and an `exclusive` one never replaces a file that appeared meanwhile. Returns True when the file will
         change."""
-        path = os.path.abspath(path)
-        item = _Planned(path, label, content=content, backup=backup, sensitive=sensitive, validate=validate,
-                        quiet=quiet, exclusive=exclusive, parent_mode=parent_mode, shown=shown,
-                        keep=self.keep_backups if keep_backups is None else keep_backups)
-        if not item.name:
-            raise RocError("%s: %s is a folder, not a file" % (item.label, path))
-        self._check_name(item)
-        self._claim(path, item.label)
-        if item.keep < 0:
-            raise RocError("keep_backups: %d is negative (0 keeps every backup)" % item.keep)
-        item.uid, item.gid = self._ids(owner, group)
-        item.old, item.old_st = self._existing(item)
-        item.secret = bool(sensitive or holds_key(content) or holds_key(item.old))
+        target = self._target(path, label)
+        path, label = target.path, target.label
+        keep = self.keep_backups if keep_backups is None else keep_backups
+        if keep < 0:
+            raise RocError("keep_backups: %d is negative (0 keeps every backup)" % keep)
+        uid, gid = self._ids(owner, group)
+        found = self._existing(target)
+        old, old_st = found[:2]
+        secret = bool(sensitive or holds_key(content) or holds_key(old))
         wanted = parse_mode(mode)
-        if item.secret:
+        if secret:
             # key material: root's (or the owner asked), with the mode asked (else 0600), whatever stood there
             if wanted is not None and wanted & 0o007:
                 raise RocError("%s: mode %04o would let other users read the key material in %s; ask 0600 (or 0640 "
-                               "with group)" % (item.label, wanted, path))
+                               "with group)" % (label, wanted, path))
             if wanted is not None and wanted & 0o7020:
                 raise RocError("%s: mode %04o would let the group write the key material in %s, or gives it setuid, "
-                               "setgid or sticky bits; ask 0600 (or 0640 with group)" % (item.label, wanted, path))
+                               "setgid or sticky bits; ask 0600 (or 0640 with group)" % (label, wanted, path))
             if wanted is None:
                 wanted = default_mode if not default_mode & 0o077 else KEY_MODE
-            if item.uid is None:
-                item.uid = os.geteuid()
-            if item.gid is None:
-                item.gid = os.getegid()
+            uid = os.geteuid() if uid is None else uid
+            gid = os.getegid() if gid is None else gid
         elif wanted is None:
-            wanted = stat.S_IMODE(item.old_st.st_mode) if item.old_st is not None else default_mode
-        item.mode = wanted
-        identical = item.old is not None and (item.old == content or (same is not None and same(item.old)))
-        if identical:
-            item.action = "attributes" if self._attributes_differ(item) else "none"
+            wanted = stat.S_IMODE(old_st.st_mode) if old_st is not None else default_mode
+        if old is not None and (old == content or (same is not None and same(old))):
+            action = "attributes" if self._attributes_differ(old_st, wanted, uid, gid) else "none"
         else:
-            item.action = "create" if item.old is None else "replace"
-        if item.action != "none" and not quiet:
+            action = "create" if old is None else "replace"
+        item = _Planned(target, found, (secret, uid, gid, wanted, action), content=content, backup=backup,
+                        keep=keep, validate=validate, quiet=quiet, exclusive=exclusive, parent_mode=parent_mode,
+                        shown=shown)
+        if action != "none" and not quiet:
             self._mark_change()
             self.diff.append(self._diff(item))
         self.planned.append(item)
-        self.results[path] = item.action
-        return item.action in ("create", "replace")
+        self.results[path] = action
+        return action in ("create", "replace")
 
     @staticmethod
-    def _attributes_differ(item):
-        st = item.old_st
-        return (stat.S_IMODE(st.st_mode) != item.mode
-                or (item.uid is not None and st.st_uid != item.uid)
-                or (item.gid is not None and st.st_gid != item.gid))
+    def _attributes_differ(st, mode, uid, gid):
+        """Whether the file found (its lstat) differs from the mode, uid and gid decided (None: unchanged)."""
+        return (stat.S_IMODE(st.st_mode) != mode
+                or (uid is not None and st.st_uid != uid)
+                or (gid is not None and st.st_gid != gid))
 
     @staticmethod
     def _shown(item, data):
@@ -798,27 +798,23 @@ class FileWriter(object):
     def plan_remove(self, path, backup=False, sensitive=False, label=None):
         """Plan the removal of path (kept aside as a backup only when asked: key material as 0600, owned by the
         module's user). True when it exists. A link or special file there is refused, never removed."""
-        path = os.path.abspath(path)
-        item = _Planned(path, label, backup=backup, sensitive=sensitive)
-        if not item.name:
-            raise RocError("%s: %s is a folder, not a file" % (item.label, path))
-        self._check_name(item)
-        self._claim(path, item.label)
-        item.old, item.old_st = self._existing(item)
-        if item.old is None:
-            self.results[path] = "none"
+        target = self._target(path, label)
+        found = self._existing(target)
+        old, old_st = found[:2]
+        if old is None:
+            self.results[target.path] = "none"
             return False
-        item.secret = bool(sensitive or holds_key(item.old))
-        if item.secret:
-            item.mode, item.uid, item.gid = KEY_MODE, os.geteuid(), os.getegid()
+        secret = bool(sensitive or holds_key(old))
+        if secret:
+            mode, uid, gid = KEY_MODE, os.geteuid(), os.getegid()
         else:
-            item.mode, item.uid, item.gid = stat.S_IMODE(item.old_st.st_mode), item.old_st.st_uid, item.old_st.st_gid
-        item.action = "remove"
+            mode, uid, gid = stat.S_IMODE(old_st.st_mode), old_st.st_uid, old_st.st_gid
+        item = _Planned(target, found, (secret, uid, gid, mode, "remove"), backup=backup)
         self._mark_change()
-        self.diff.append({"before_header": path, "after_header": path, "before": self._shown(item, item.old),
-                          "after": "(absent)\n"})
+        self.diff.append({"before_header": target.path, "after_header": target.path,
+                          "before": self._shown(item, old), "after": "(absent)\n"})
         self.planned.append(item)
-        self.results[path] = "remove"
+        self.results[target.path] = "remove"
         return True
 
     # ---------------------------------------------------------------------------- commit
