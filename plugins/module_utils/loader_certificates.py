@@ -16,7 +16,9 @@ import binascii
 import re
 import warnings
 
+from ansible_collections.esante.roc.plugins.module_utils.der import der_header
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
+from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular
 from ansible_collections.esante.roc.plugins.module_utils.loader_crypto import (
     UTC, NameOID, hashes, pkcs7, serialization, utcnow, x509)
 
@@ -48,8 +50,6 @@ def read_file(path, what, follow=False):
     refusing a file with other hard links: every path a module manages. `follow=True` only for pure inputs the
     operator names (a ca_path, a remote_src bundle, certificate_info's path): links followed. Either way a FIFO,
     socket, device or folder is refused naming the path, never read (it cannot hang the module)."""
-    # imported here: writer imports this file (_der_header, to tell key material by content)
-    from ansible_collections.esante.roc.plugins.module_utils.writer import read_regular
     return read_regular(path, what, follow=follow)[0]
 
 
@@ -82,24 +82,9 @@ def _pkcs7_certificates(data, pem, what):
     return list(certs)
 
 
-def _der_header(data, pos=0):
-    """(tag, start of content, content length) of the DER/BER element at pos, or None when its
-    header cannot be read (definite lengths up to 4 bytes). The content may run past the data.
-    Pure Python (no cryptography): the writer tells key material by content with it too."""
-    if pos + 2 > len(data):
-        return None
-    tag, first = data[pos], data[pos + 1]
-    if first < 0x80:
-        return tag, pos + 2, first
-    count = first & 0x7F
-    if count == 0 or count > 4 or pos + 2 + count > len(data):
-        return None
-    return tag, pos + 2 + count, int.from_bytes(data[pos + 2:pos + 2 + count], "big")
-
-
 def _tlv(data, pos, what):
     """(tag, start of content, end of content) of the element at pos, inside a PKCS#7 bundle."""
-    header = _der_header(data, pos)
+    header = der_header(data, pos)
     if header is None:
         raise RocError("%s: the PKCS#7 bundle is truncated or uses an unsupported length encoding" % what)
     tag, start, length = header
@@ -179,7 +164,7 @@ def _first_der_element(der, what):
 
 def _der_length(der):
     """Total length (header + content) of the first DER element, or None if unreadable."""
-    header = _der_header(der)
+    header = der_header(der)
     return None if header is None else header[1] + header[2]
 
 

@@ -45,7 +45,7 @@ import struct
 import time
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.loader_certificates import _der_header
+from ansible_collections.esante.roc.plugins.module_utils.der import der_header
 
 HIDDEN = "<secret material: not shown>"
 DEFAULT_KEEP_BACKUPS = 3
@@ -140,7 +140,7 @@ _JAVA_STORES = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")  # JKS, JCEKS
 
 
 def _der_holds_key(data):
-    outer = _der_header(data)
+    outer = der_header(data)
     if outer is None or outer[0] != 0x30:
         return False
     body = data[outer[1]:outer[1] + outer[2]]
@@ -150,10 +150,10 @@ def _der_holds_key(data):
                     b"\x02\x01\x00\x02",  # PKCS#1 RSA, DSA
                     b"\x02\x01\x01\x04"):  # SEC1 EC
         return True
-    inner = _der_header(body)
+    inner = der_header(body)
     if inner is None or inner[0] != 0x30:
         return False
-    oid = _der_header(body, inner[1])
+    oid = der_header(body, inner[1])
     if oid is None or oid[0] != 0x06:  # a certificate, a CSR, a CRL: not a key
         return False
     value = body[oid[1]:oid[1] + oid[2]]
