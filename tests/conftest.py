@@ -198,3 +198,35 @@ def run_module(tmp_path_factory):
         result["_stdout"] = proc.stdout.decode()
         return result
     return runner
+
+
+@pytest.fixture
+def mod(tmp_path_factory):
+    """Run a module of this checkout as a process with its args file (as ansible does), with a timeout (a hang fails
+    the test); returns its JSON result (a traceback or no JSON at all fails the test) with `_stdout` (stdout +
+    stderr). `env` adds to the environment; its PYTHONPATH goes before this checkout's."""
+    tmp = tmp_path_factory.mktemp("strict-args")
+
+    def runner(module, check_mode=False, diff=False, env=None, timeout=120, **args):
+        args = dict((k, v) for k, v in args.items() if v is not None)
+        payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_tmpdir=str(tmp),
+                       _ansible_remote_tmp=str(tmp), _ansible_keep_remote_files=False)
+        path = tmp / ("args-%s.json" % module)
+        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": payload}))
+        environ = dict(os.environ, PYTHONPATH=SRC_ROOT)
+        for key, value in (env or {}).items():
+            environ[key] = value + os.pathsep + SRC_ROOT if key == "PYTHONPATH" else value
+        try:
+            proc = subprocess.run([sys.executable, os.path.join(TOP, "plugins", "modules", module + ".py"), str(path)],
+                                  capture_output=True, env=environ, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            pytest.fail("esante.roc.%s ran for more than %d s" % (module, timeout))
+        out, err = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+        try:
+            result = json.loads(out)
+        except ValueError:
+            raise AssertionError("esante.roc.%s printed no JSON (a traceback?): %s %s" % (module, out, err))
+        assert "Traceback" not in out + err, out + err
+        result["_stdout"] = out + err
+        return result
+    return runner

@@ -44,37 +44,6 @@ def b64(path):
     return base64.b64encode(read(path)).decode()
 
 
-@pytest.fixture
-def mod(tmp_path_factory):
-    """Run a module of this checkout as a process (as ansible does), with a timeout: a hang fails the test."""
-    tmp = tmp_path_factory.mktemp("attack-args")
-
-    def runner(name, check_mode=False, diff=False, env=None, timeout=90, **args):
-        args = dict((k, v) for k, v in args.items() if v is not None)
-        payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_tmpdir=str(tmp),
-                       _ansible_remote_tmp=str(tmp), _ansible_keep_remote_files=False)
-        path = tmp / ("args-%s.json" % name)
-        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": payload}))
-        environ = dict(os.environ, PYTHONPATH=SRC_ROOT)
-        if env:
-            environ.update(env)
-            environ["PYTHONPATH"] = env.get("PYTHONPATH", "") + os.pathsep + SRC_ROOT
-        try:
-            proc = subprocess.run([sys.executable, os.path.join(TOP, "plugins", "modules", name + ".py"), str(path)],
-                                  capture_output=True, env=environ, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            pytest.fail("esante.roc.%s hung for more than %d s" % (name, timeout))
-        out, err = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
-        try:
-            result = json.loads(out)
-        except ValueError:
-            raise AssertionError("module %s printed no JSON (a traceback?): %s %s" % (name, out, err))
-        assert "Traceback" not in out + err, out + err
-        result["_stdout"] = out + err
-        return result
-    return runner
-
-
 # a link is refused by the writer ("... is a symbolic link"), or earlier, for pkcs12_unpack's default paths, by the
 # check that each stays in dest ("... resolves to ..., outside dest"): either way a refusal naming the path
 LINK = ("symbolic link", "outside dest")

@@ -26,7 +26,7 @@ from ansible_collections.esante.roc.plugins.module_utils import igc_anchors, loa
 from ansible_collections.esante.roc.plugins.module_utils.loader import RocError
 from ansible_collections.esante.roc.plugins.module_utils.writer import FileWriter
 
-from conftest import PASS, SRC_ROOT, TOP, openssl, read
+from conftest import PASS, openssl, read
 from test_attacks_chain import (AUTH_KU, CA_KU, CLIENT, LAB_ACI, LAB_ACR, SIGN_KU, TEST_OU, ca_pair, leaf_pair, make,
                                 name, new_key, p12, pem)
 from test_trust_anchor import lab_anchors
@@ -42,36 +42,6 @@ as_root = pytest.mark.skipif(os.geteuid() != 0, reason="plants files of another 
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-@pytest.fixture
-def mod(tmp_path_factory):
-    """Run a module of this checkout as a process with its args file (as ansible does), with a timeout; returns its
-    JSON result (a traceback or no JSON at all fails the test) with `_stdout` (stdout + stderr)."""
-    tmp = tmp_path_factory.mktemp("review-args")
-
-    def runner(module, check_mode=False, env=None, timeout=120, **args):
-        args = dict((k, v) for k, v in args.items() if v is not None)
-        payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=False, _ansible_tmpdir=str(tmp),
-                       _ansible_remote_tmp=str(tmp), _ansible_keep_remote_files=False)
-        path = tmp / ("args-%s.json" % module)
-        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": payload}))
-        environ = dict(os.environ, PYTHONPATH=SRC_ROOT)
-        for key, value in (env or {}).items():
-            environ[key] = value + os.pathsep + SRC_ROOT if key == "PYTHONPATH" else value
-        try:
-            proc = subprocess.run([sys.executable, os.path.join(TOP, "plugins", "modules", module + ".py"), str(path)],
-                                  capture_output=True, env=environ, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            pytest.fail("esante.roc.%s ran for more than %d s" % (module, timeout))
-        out, err = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
-        try:
-            result = json.loads(out)
-        except ValueError:
-            raise AssertionError("esante.roc.%s printed no JSON (a traceback?): %s %s" % (module, out, err))
-        assert "Traceback" not in out + err, out + err
-        result["_stdout"] = out + err
-        return result
-    return runner
-
 
 def refused(result, *needles):
     assert result.get("failed") is True, result
