@@ -15,7 +15,8 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
-from ansible_collections.esante.roc.plugins.module_utils.writer import parse_mode, read_regular, resolve_gid, resolve_uid
+from ansible_collections.esante.roc.plugins.module_utils.writer import (
+    attributes_differ, parse_mode, read_regular, resolve_gid, resolve_uid)
 
 
 def unchanged_locally(args):
@@ -37,8 +38,7 @@ def unchanged_locally(args):
             mode = parse_mode(entry.get("mode") or args.get("mode"))
             uid = resolve_uid(entry.get("owner") or args.get("owner"))
             gid = resolve_gid(entry.get("group") or args.get("group"))
-            if (mode is not None and st.st_mode & 0o7777 != mode) or (uid is not None and st.st_uid != uid) \
-                    or (gid is not None and st.st_gid != gid):
+            if attributes_differ(st, mode, uid, gid):
                 return None
             out.append({"path": path, "action": "none"})
     except (RocError, OSError, TypeError, ValueError):

@@ -320,6 +320,14 @@ def remove_empty_folder(path, what="folder"):
         _close(pfd)
 
 
+def attributes_differ(st, mode, uid, gid):
+    """Whether a file (its lstat) differs from the mode, uid and gid asked (None: not asked, left as it is): what
+    the writer's plans decide, and config_files' action answers from on the controller."""
+    return ((mode is not None and stat.S_IMODE(st.st_mode) != mode)
+            or (uid is not None and st.st_uid != uid)
+            or (gid is not None and st.st_gid != gid))
+
+
 def regular_exists(path, what="path"):
     """True for a regular file, False when absent; anything else at path (or a link on the way) is refused."""
     st = lstat(path, what)
@@ -750,7 +758,7 @@ class FileWriter(object):
         elif wanted is None:
             wanted = stat.S_IMODE(old_st.st_mode) if old_st is not None else default_mode
         if old is not None and (old == content or (same is not None and same(old))):
-            action = "attributes" if self._attributes_differ(old_st, wanted, uid, gid) else "none"
+            action = "attributes" if attributes_differ(old_st, wanted, uid, gid) else "none"
         else:
             action = "create" if old is None else "replace"
         item = _Planned(target, found, (secret, uid, gid, wanted, action), content=content, backup=backup,
@@ -762,13 +770,6 @@ class FileWriter(object):
         self.planned.append(item)
         self.results[path] = action
         return action in ("create", "replace")
-
-    @staticmethod
-    def _attributes_differ(st, mode, uid, gid):
-        """Whether the file found (its lstat) differs from the mode, uid and gid decided (None: unchanged)."""
-        return (stat.S_IMODE(st.st_mode) != mode
-                or (uid is not None and st.st_uid != uid)
-                or (gid is not None and st.st_gid != gid))
 
     @staticmethod
     def _shown(item, data):

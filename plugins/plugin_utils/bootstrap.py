@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.esante.roc.plugins.plugin_utils.module_action import ModuleAction
 
 PACKAGE = "python3-cryptography"
 
@@ -65,16 +65,5 @@ class CryptographyBootstrap(object):
                                     module_args={"name": PACKAGE, "state": "latest"})
 
 
-class BootstrapAction(CryptographyBootstrap, ActionBase):
+class BootstrapAction(CryptographyBootstrap, ModuleAction):
     """An action that only runs its module, with the bootstrap (esante.roc.prerequisites): no controller file read."""
-
-    TRANSFERS_FILES = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super(BootstrapAction, self).run(tmp, task_vars)
-        module_result = self._run_module(dict(self._task.args), task_vars)
-        warnings = result.get("warnings", []) + module_result.get("warnings", [])
-        result.update(module_result)
-        if warnings:
-            result["warnings"] = warnings
-        return result

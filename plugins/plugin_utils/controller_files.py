@@ -15,7 +15,8 @@ import base64
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible.plugins.action import ActionBase
+
+from ansible_collections.esante.roc.plugins.plugin_utils.module_action import ModuleAction
 
 #: module options that carry a secret (a bundle, a key, a passphrase) to the target
 SECRET_OPTIONS = ("content", "passphrase", "key_passphrase", "keystore_passphrase", "privatekey_passphrase",
@@ -57,49 +58,32 @@ def b64(data):
     return to_text(base64.b64encode(data))
 
 
-class ControllerSrcAction(ActionBase):
+class ControllerSrcAction(ModuleAction):
     """Turns `src` (and list options of controller files) into content, then runs the module."""
 
-    TRANSFERS_FILES = False
-    MODULE = None
     #: options holding lists of "file on the controller, or PEM content"
     LIST_OPTIONS = ()
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ControllerSrcAction, self).run(tmp, task_vars)
+    def _module_args(self, result):
         args = dict(self._task.args)
         if isinstance(args.get("items"), list):
             args["items"] = list(args["items"])
-        try:
-            if args.get("src") and not args.get("remote_src"):
-                if args.get("content") is not None:
-                    raise AnsibleError("src and content are mutually exclusive")
-                args["content"] = b64(read_controller_file(self, args["src"]))
-            for index, item in enumerate(args.get("items") or []):
-                # `items` (one execution for several services): each item's src is read the same way
-                if isinstance(item, dict) and item.get("src") and item.get("content") is None \
-                        and not item.get("remote_src", args.get("remote_src")):
-                    item = dict(item, content=b64(read_controller_file(self, item["src"], "items[%d].src" % index)))
-                    args["items"][index] = item
-            for option in self.LIST_OPTIONS:
-                args[option] = [self._item(option, i, item) for i, item in enumerate(args.get(option) or [])]
-        except AnsibleError as exc:
-            result.update(failed=True, msg=to_text(exc))
-            return result
+        if args.get("src") and not args.get("remote_src"):
+            if args.get("content") is not None:
+                raise AnsibleError("src and content are mutually exclusive")
+            args["content"] = b64(read_controller_file(self, args["src"]))
+        for index, item in enumerate(args.get("items") or []):
+            # `items` (one execution for several services): each item's src is read the same way
+            if isinstance(item, dict) and item.get("src") and item.get("content") is None \
+                    and not item.get("remote_src", args.get("remote_src")):
+                item = dict(item, content=b64(read_controller_file(self, item["src"], "items[%d].src" % index)))
+                args["items"][index] = item
+        for option in self.LIST_OPTIONS:
+            args[option] = [self._item(option, i, item) for i, item in enumerate(args.get(option) or [])]
         secrets = secrets_in(args)
         if secrets and not self._is_pipelining_enabled("new"):
             result.setdefault("warnings", []).append(PIPELINING_WARNING % (self.MODULE, ", ".join(secrets)))
-        module_result = self._run_module(args, task_vars)
-        warnings = result.get("warnings", []) + module_result.get("warnings", [])
-        result.update(module_result)
-        if warnings:
-            result["warnings"] = warnings
-        return result
-
-    def _run_module(self, args, task_vars):
-        """The one execution of the module (an action that also mixes in CryptographyBootstrap, listed first, runs
-        a second one where it installs the library)."""
-        return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
+        return args
 
     def _item(self, option, index, item):
         if isinstance(item, dict):
