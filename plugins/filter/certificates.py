@@ -3,16 +3,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters on certificate facts: days_left, expiring, fleet_report, fleet_report_html, fleet_entries (thin
 wrappers over plugin_utils/report.py) and doctor_report (module_utils/doctor.py, shared with the doctor module).
-Ansible loads every filter file of the collection in every forked worker: what they import brings no
-cryptography (report.py imports it only when days_left is given a certificate itself)."""
+Ansible loads every filter file of the collection in every forked worker: the implementations are imported on
+a filter's first call (plugin_utils/filters.py), and bring no cryptography (report.py imports it only when
+days_left is given a certificate itself)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.esante.roc.plugins.module_utils import doctor
-from ansible_collections.esante.roc.plugins.plugin_utils import report
-from ansible_collections.esante.roc.plugins.plugin_utils.filters import native, wrap
+from ansible_collections.esante.roc.plugins.plugin_utils.filters import lazy, native
+
+_report = lazy("module_utils.doctor", "report")
 
 
 def doctor_report(results, hosts=None, language="fr", fail_on="warning"):
@@ -28,16 +29,16 @@ def doctor_report(results, hosts=None, language="fr", fail_on="warning"):
         results = picked
     else:
         results = native(results)
-    return doctor.report(results, native(language), native(fail_on))
+    return _report(results, native(language), native(fail_on))
 
 
 class FilterModule(object):
     def filters(self):
         return {
-            "days_left": wrap(report.days_left),
-            "expiring": wrap(report.expiring),
-            "fleet_report": wrap(report.fleet_report),
-            "fleet_report_html": wrap(report.report_html),
-            "fleet_entries": wrap(report.fleet_entries),
+            "days_left": lazy("report", "days_left"),
+            "expiring": lazy("report", "expiring"),
+            "fleet_report": lazy("report", "fleet_report"),
+            "fleet_report_html": lazy("report", "report_html"),
+            "fleet_entries": lazy("report", "fleet_entries"),
             "doctor_report": doctor_report,
         }
