@@ -7,7 +7,9 @@ the trust role writes the stores trust_stores() lists, the middleware role names
 (form middleware) and esante.roc.doctor checks them (form doctor); the middleware role and the doctor name the
 configuration file middleware_config_path() gives. Controller only (the filters trust_stores and
 middleware_config_path). The defaults are the trust and middleware roles' own (tests/unit/test_stores.py holds
-them equal to the roles' defaults/main.yml)."""
+them equal to the roles' defaults/main.yml). Also the official IGC-Santé ACR and ACI (igc_official, from
+module_utils/igc_anchors.py): the trust and preflight roles' defaults read them, and the argument checks render
+those defaults in every forked worker, so they live in this light file."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,6 +17,7 @@ __metaclass__ = type
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.esante.roc.plugins.module_utils import igc_anchors as official
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 # the trust role's settings that decide its stores: key -> the default of roc_trust_<key>
@@ -113,3 +116,20 @@ def middleware_config_path(directory=None, fmt=None):
     if fmt not in CONFIG_EXTENSIONS:
         raise RocError("roc_middleware_format: must be one of %s, not %r" % (", ".join(CONFIG_EXTENSIONS), fmt))
     return "%s/roc.%s" % (directory.rstrip("/"), CONFIG_EXTENSIONS[fmt])
+
+
+OFFICIAL_FIELDS = ("name", "file", "subject", "sha256", "url")
+
+
+def igc_official(environment, field=None):
+    """The official IGC-Santé ACR and ACI of an environment (module_utils/igc_anchors.py, the one place of the pins
+    and download addresses): {base, acr: {name, file, subject, sha256, url}, aci: {...}}, or with `field` only that
+    field of each ({acr: ..., aci: ...}: the trust role's pins, file names, store names)."""
+    if environment not in ("production", "test"):
+        raise RocError("environment: must be production or test, not %r" % (environment,))
+    found = official.official(environment)
+    if field is None:
+        return found
+    if field not in OFFICIAL_FIELDS:
+        raise RocError("igc_official: field must be one of %s, not %r" % (", ".join(OFFICIAL_FIELDS), field))
+    return dict((role, found[role][field]) for role in ("acr", "aci"))

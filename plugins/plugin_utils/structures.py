@@ -28,6 +28,8 @@ import re
 from ansible_collections.esante.roc.plugins.module_utils import igc
 from ansible_collections.esante.roc.plugins.module_utils.layout import service_paths, valid_name
 from ansible_collections.esante.roc.plugins.plugin_utils import identifiers
+from ansible_collections.esante.roc.plugins.plugin_utils import revocations as revocations_mod
+from ansible_collections.esante.roc.plugins.plugin_utils import stores
 from ansible_collections.esante.roc.plugins.module_utils import igc_anchors as official
 from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
@@ -310,23 +312,52 @@ def igc_anchors(environment, ca_files=None, names=None):
     return out
 
 
-OFFICIAL_FIELDS = ("name", "file", "subject", "sha256", "url")
-
-
-def igc_official(environment, field=None):
-    """The official IGC-Santé ACR and ACI of an environment (module_utils/igc_anchors.py, the one place of the pins
-    and download addresses): {base, acr: {name, file, subject, sha256, url}, aci: {...}}, or with `field` only that
-    field of each ({acr: ..., aci: ...}: the trust role's pins, file names, store names)."""
-    if environment not in ENVIRONMENTS:
-        raise RocError("environment: must be production or test, not %r" % (environment,))
-    found = official.official(environment)
-    if field is None:
-        return found
-    if field not in OFFICIAL_FIELDS:
-        raise RocError("igc_official: field must be one of %s, not %r" % (", ".join(OFFICIAL_FIELDS), field))
-    return dict((role, found[role][field]) for role in ("acr", "aci"))
+# the official ACR/ACI data lives in stores.py (igc_official): the trust role's defaults read it, and the argument
+# checks compile only that light file in every worker
+OFFICIAL_FIELDS = stores.OFFICIAL_FIELDS
+igc_official = stores.igc_official
 
 
 def igc_chain(environment, ca_files=None):
     """The same certificates as esante.roc.pkcs12_unpack / certificate `chain` entries (controller paths or PEM)."""
     return [a.get("src") or a["content"] for a in igc_anchors(environment, ca_files)]
+
+
+# --------------------------------------------------------------------------------- the install step's plan
+def install_plan(structure, host, key_host_name, issued=None, renewed=None, key_share=True, default_environment=None,
+                 ca_files=None, revocations=None, revocations_path=None, carries=False, renewal=False,
+                 structure_name=None):
+    """What the install step does on a host, in one call (the role's one fact, __roc_install_plan):
+    services (ready_services: what the host can have now), issued (the csr-path ones among them), key_host,
+    carries (the middleware's keystores and configuration go into the step's execution: asked, and something to
+    install), environment (the structure's IGC-Santé range), chain (its CAs, as the modules' `chain`),
+    chain_source (where they come from, named in refusals), revoked (the modules' `revoked`, from the structure's
+    revocation record when there is one) and, in renewal mode, renewing (the csr-path services whose renewed
+    certificate `<service>.renew.crt` is among `renewed`). One filter instead of a template: ansible-core 2.19
+    compiles a template each time it renders one, in every forked worker."""
+    name = structure_name or "?"
+    now = ready_services(structure, issued, key_share, host == key_host_name)
+    issued_now = [entry for entry in now if entry["delivery"] == "csr"]
+    env = environment(structure, default_environment or "production")
+    own = _ca_files_for(ca_files, env)
+    renewing = []
+    if renewal:
+        waiting = set()
+        for item in renewed or []:
+            base = str(item).rstrip("/").rsplit("/", maxsplit=1)[-1]
+            if base.endswith(".renew.crt"):
+                waiting.add(base[:-len(".renew.crt")])
+        renewing = [entry["service"] for entry in issued_now if entry["service"] in waiting]
+    return {
+        "services": now,
+        "issued": issued_now,
+        "key_host": key_host_name,
+        "carries": bool(carries) and len(now) > 0,
+        "environment": env,
+        "chain": igc_chain(env, ca_files),
+        "chain_source": ("roc_ca_files (%s, structure %s)" % (env, name)) if own else (
+            "the collection's official IGC-Santé %s ACI and ACR (structure %s); set roc_ca_files for other CAs"
+            % (env, name)),
+        "revoked": revocations_mod.entries(revocations, revocations_path) if revocations is not None else [],
+        "renewing": renewing,
+    }

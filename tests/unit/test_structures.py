@@ -69,3 +69,32 @@ def test_names_that_would_escape_their_folder_are_listed():
     with pytest.raises(RocError, match="service_paths: the service name '../x'"):
         structures.service_paths([{"service": "../x", "usage": "sign"}])
     assert structures.problems({"chu": GOOD}) == []
+
+
+def test_install_plan_is_what_the_install_step_needs_in_one_call():
+    record = {"records": [{"service": "Client_ROC_Annuaire_AMC", "serial": "0A1B", "date": "2026-01-02",
+                           "reason": "keyCompromise"}]}
+    plan = structures.install_plan(
+        GOOD, "h2", "h1", issued=["/o/chu/Client_ROC_Annuaire_AMC.crt", "/o/chu/Client_ROC_Annuaire_AMC.renew.crt"],
+        renewed=["/o/chu/Client_ROC_Annuaire_AMC.renew.crt"], key_share=True, ca_files=None, revocations=record,
+        revocations_path="/o/chu/revocations.json", carries=True, renewal=True, structure_name="chu")
+    assert [s["service"] for s in plan["services"]] == ["Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"]
+    assert [s["service"] for s in plan["issued"]] == ["Client_ROC_Annuaire_AMC"]
+    assert plan["key_host"] == "h1" and plan["carries"] is True and plan["environment"] == "production"
+    assert plan["renewing"] == ["Client_ROC_Annuaire_AMC"]
+    assert plan["chain"] == structures.igc_chain("production") and len(plan["chain"]) == 2
+    assert "official IGC-Santé production" in plan["chain_source"] and "structure chu" in plan["chain_source"]
+    assert plan["revoked"] == [{"serial": "0A1B", "date": "2026-01-02", "reason": "keyCompromise",
+                                "record": "/o/chu/revocations.json"}]
+    # key_share false: a host that is not the key host gets no csr-path service; no renewal mode, nothing renewing;
+    # roc_ca_files for the range named in chain_source; nothing to install, nothing carried
+    alone = structures.install_plan(GOOD, "h2", "h1", issued=["Client_ROC_Annuaire_AMC.crt"], key_share=False,
+                                    renewed=["Client_ROC_Annuaire_AMC.renew.crt"], ca_files={"production": ["a.pem"]},
+                                    carries=True, structure_name="chu")
+    assert [s["service"] for s in alone["services"]] == ["Client_ROC_WebServices_AMC"]
+    assert alone["issued"] == [] and alone["renewing"] == [] and alone["revoked"] == []
+    assert alone["chain"] == ["a.pem"] and alone["chain_source"] == "roc_ca_files (production, structure chu)"
+    csr_only = dict(GOOD, services={"Client_ROC_Annuaire_AMC": {"usage": "auth_cli", "delivery": "csr"}})
+    assert structures.install_plan(csr_only, "h1", "h1", issued=[], carries=True)["carries"] is False
+    with pytest.raises(RocError, match="roc_ca_files"):
+        structures.install_plan(GOOD, "h1", "h1", ca_files={"prod": ["a.pem"]})
