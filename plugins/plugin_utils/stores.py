@@ -118,6 +118,8 @@ def middleware_config_path(directory=None, fmt=None):
     return "%s/roc.%s" % (directory.rstrip("/"), CONFIG_EXTENSIONS[fmt])
 
 
+#: the IGC-Santé ranges (structures.py names them too)
+ENVIRONMENTS = ("production", "test")
 OFFICIAL_FIELDS = ("name", "file", "subject", "sha256", "url")
 
 
@@ -125,7 +127,7 @@ def igc_official(environment, field=None):
     """The official IGC-Santé ACR and ACI of an environment (module_utils/igc_anchors.py, the one place of the pins
     and download addresses): {base, acr: {name, file, subject, sha256, url}, aci: {...}}, or with `field` only that
     field of each ({acr: ..., aci: ...}: the trust role's pins, file names, store names)."""
-    if environment not in ("production", "test"):
+    if environment not in ENVIRONMENTS:
         raise RocError("environment: must be production or test, not %r" % (environment,))
     found = official.official(environment)
     if field is None:

@@ -35,7 +35,7 @@ from ansible_collections.esante.roc.plugins.module_utils.errors import RocError
 
 DELIVERIES = ("p12", "csr")
 LEVELS = ("EJ", "EG")
-ENVIRONMENTS = ("production", "test")
+ENVIRONMENTS = stores.ENVIRONMENTS
 ST_RE = re.compile(r"^\S.* \((\d{2}|2A|2B|97\d|98\d)\)$")
 
 
@@ -139,17 +139,24 @@ def _level_problems(where, structure, level):
     return []
 
 
+def _services_named(files, suffix, but=None):
+    """The service names of the order folder's files (paths or names) named <service><suffix>, leaving out those
+    that end in `but` (a certificate's .crt, not a renewal's .renew.crt)."""
+    names = set()
+    for item in files or []:
+        base = str(item).rstrip("/").rsplit("/", maxsplit=1)[-1]
+        if base.endswith(suffix) and not (but and base.endswith(but)):
+            names.add(base[:-len(suffix)])
+    return names
+
+
 def ready_services(structure, issued=None, key_share=True, key_host=True):
     """The services of a structure whose material a host can have now: the p12-path ones (the bundle is in the
     inventory) and the csr-path ones whose issued certificate is in the order folder (`issued`: the paths or names
     of the `<service>.crt` files found there). With key_share false, a host that is not its structure's key host
     gets no csr-path service (the key stays on its key host). The install role installs these, the middleware role
     names them: both call this with the same inputs."""
-    names = set()
-    for item in issued or []:
-        base = str(item).rstrip("/").rsplit("/", maxsplit=1)[-1]
-        if base.endswith(".crt") and not base.endswith(".renew.crt"):
-            names.add(base[:-len(".crt")])
+    names = _services_named(issued, ".crt", but=".renew.crt")
     out = []
     for entry in services(structure):
         if entry["delivery"] == "p12":
@@ -342,11 +349,7 @@ def install_plan(structure, host, key_host_name, issued=None, renewed=None, key_
     own = _ca_files_for(ca_files, env)
     renewing = []
     if renewal:
-        waiting = set()
-        for item in renewed or []:
-            base = str(item).rstrip("/").rsplit("/", maxsplit=1)[-1]
-            if base.endswith(".renew.crt"):
-                waiting.add(base[:-len(".renew.crt")])
+        waiting = _services_named(renewed, ".renew.crt")
         renewing = [entry["service"] for entry in issued_now if entry["service"] in waiting]
     return {
         "services": now,

@@ -98,3 +98,10 @@ def test_install_plan_is_what_the_install_step_needs_in_one_call():
     assert structures.install_plan(csr_only, "h1", "h1", issued=[], carries=True)["carries"] is False
     with pytest.raises(RocError, match="roc_ca_files"):
         structures.install_plan(GOOD, "h1", "h1", ca_files={"prod": ["a.pem"]})
+
+
+def test_a_renewal_certificate_alone_does_not_make_a_service_ready():
+    ready = structures.ready_services(GOOD, ["/o/chu/Client_ROC_Annuaire_AMC.renew.crt"])
+    assert [s["service"] for s in ready] == ["Client_ROC_WebServices_AMC"]  # the p12-path one only
+    ready = structures.ready_services(GOOD, ["/o/chu/Client_ROC_Annuaire_AMC.renew.crt", "Client_ROC_Annuaire_AMC.crt"])
+    assert [s["service"] for s in ready] == ["Client_ROC_Annuaire_AMC", "Client_ROC_WebServices_AMC"]
